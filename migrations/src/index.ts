@@ -1,0 +1,1 @@
+export { ensureDatabase, MIGRATIONS_DIR, migrate, type MigrateOptions } from './migrate';

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/** Thrown when the environment does not satisfy a service's configuration schema. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const booleanString = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const env = {
+  boolean: (fallback: boolean) => booleanString.default(fallback ? 'true' : 'false'),
+  int: (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(fallback),
+  port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
+  url: (fallback: string, protocols: string[]) =>
+    z
+      .string()
+      .default(fallback)
+      .refine((v) => {
+        try {
+          return protocols.includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      }, `must be a URL with scheme ${protocols.join(' or ')}`),
+};
+
+/** Settings every genlake service shares. Defaults match the local services of a developer machine. */
+export const baseConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: env.url('postgres://postgres@127.0.0.1:5432/genlake', ['postgres:', 'postgresql:']),
+  DATABASE_POOL_MAX: env.int(10, 1, 500),
+  MIGRATE_ON_START: env.boolean(true),
+  RABBITMQ_URL: env.url('amqp://guest:guest@127.0.0.1:5672', ['amqp:', 'amqps:']),
+  STORAGE_URL: z.string().min(1).default('./.genlake/storage'),
+  S3_ENDPOINT: z.string().url().optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  WORK_DIR: z.string().min(1).default('./.genlake/work'),
+  SHUTDOWN_TIMEOUT_MS: env.int(30_000, 1_000, 600_000),
+});
+
+export type BaseConfig = z.infer<typeof baseConfigSchema>;
+
+/**
+ * Parses the environment with a zod schema; on failure throws a ConfigError naming every bad variable.
+ * Empty strings count as unset so that `FOO=` in a compose file falls back to the default.
+ */
+export function parseConfig<S extends z.ZodType>(schema: S, source: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const cleaned: Record<string, string> = {};
+  for (const [key, value] of Object.entries(source)) if (value !== undefined && value !== '') cleaned[key] = value;
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const name = issue.path.join('.') || '(root)';
+        const given = cleaned[String(issue.path[0])];
+        return `${name}: ${issue.message}${given === undefined ? ' (not set)' : ` (got ${JSON.stringify(given)})`}`;
+      }),
+    );
+  }
+  return result.data;
+}

@@ -1,0 +1,84 @@
+import 'reflect-metadata';
+import { type INestApplication, type LoggerService, Module, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { context, correlationIdFrom } from '../logging/context';
+import type { Logger } from '../logging/logger';
+import type { ServiceRuntime } from '../runtime';
+import { JsonExceptionFilter } from './http-exception.filter';
+import { KitModule } from './kit.module';
+
+class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+  log(message: unknown, ctx?: string) {
+    this.logger.debug({ ctx }, String(message));
+  }
+  error(message: unknown, trace?: string, ctx?: string) {
+    this.logger.error({ ctx, trace }, String(message));
+  }
+  warn(message: unknown, ctx?: string) {
+    this.logger.warn({ ctx }, String(message));
+  }
+}
+
+export interface HttpAppOptions {
+  /** Maximum size of a parsed (JSON) request body in bytes. Streams read their own limits. */
+  bodyLimit?: number;
+  /** Called with the Fastify instance before routes are registered (content-type parsers, hooks). */
+  configure?: (app: NestFastifyApplication) => void | Promise<void>;
+}
+
+/**
+ * Builds the NestJS application on Fastify with what every service shares: the health and metrics
+ * controller, a correlation id per request (header `x-correlation-id`), request metrics, JSON errors.
+ */
+export async function createHttpApp(
+  feature: Type | undefined,
+  runtime: ServiceRuntime,
+  options: HttpAppOptions = {},
+): Promise<NestFastifyApplication> {
+  @Module({ imports: [KitModule.forRuntime(runtime), ...(feature ? [feature] : [])] })
+  class RootModule {}
+
+  const adapter = new FastifyAdapter({
+    bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,
+    logger: false,
+    trustProxy: true,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: 200 },
+  } as never);
+  const app = await NestFactory.create<NestFastifyApplication>(RootModule, adapter, {
+    logger: new PinoNestLogger(runtime.logger),
+    bufferLogs: false,
+  });
+  app.useGlobalFilters(new JsonExceptionFilter(runtime.logger));
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const correlationId = correlationIdFrom(request.headers['x-correlation-id']);
+    void reply.header('x-correlation-id', correlationId);
+    (request as { startedAt?: bigint }).startedAt = process.hrtime.bigint();
+    context.run({ correlationId }, done);
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const started = (request as { startedAt?: bigint }).startedAt;
+    if (started !== undefined) {
+      runtime.metrics.httpSeconds.observe(
+        { method: request.method, route: request.routeOptions?.url ?? 'unmatched', status: String(reply.statusCode) },
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
+    }
+    done();
+  });
+  await options.configure?.(app);
+  return app;
+}
+
+/** Starts listening and registers the app to close (finishing in-flight requests) at shutdown. */
+export async function listen(app: INestApplication, runtime: ServiceRuntime, port: number, host = '0.0.0.0'): Promise<string> {
+  await app.listen(port, host);
+  runtime.onShutdown('http', () => app.close());
+  const url = await app.getUrl();
+  runtime.logger.info({ url }, 'listening');
+  return url;
+}

@@ -1,0 +1,186 @@
+import { DEAD_EXCHANGE, RETRY_EXCHANGE, delayQueueName, validateMessage } from '@genlake/contracts';
+import { type AsyncMessage, type Consumer, ConsumerStatus } from 'rabbitmq-client';
+import { context } from '../logging/context';
+import type { Logger } from '../logging/logger';
+import type { Metrics } from '../observability/metrics';
+import type { Broker } from './broker';
+import { DeferError, PermanentError } from './errors';
+
+export interface MessageContext {
+  messageId: string;
+  correlationId: string;
+  attempt: number;
+  redelivered: boolean;
+}
+
+export interface ConsumerDefinition<M> {
+  /** The service-local name used in the inbox and in metrics. */
+  name: string;
+  queue: string;
+  messageType: string;
+  routingKeys: string[];
+  retry: { maxAttempts: number; delaysMs: number[] };
+  /** Messages worked on at once by this process. */
+  concurrency: number;
+  /** Unacknowledged messages the broker may send ahead (bounded; at least concurrency). */
+  prefetch: number;
+  /** How many times a message may be deferred (DeferError) before it is dead-lettered. */
+  maxDeferrals?: number;
+  handle(message: M, ctx: MessageContext): Promise<void>;
+}
+
+export const ATTEMPT_HEADER = 'x-genlake-attempt';
+export const DEFERRALS_HEADER = 'x-genlake-deferrals';
+export const REASON_HEADER = 'x-genlake-reason';
+export const QUEUE_HEADER = 'x-genlake-queue';
+
+function headerNumber(msg: AsyncMessage, name: string, fallback: number): number {
+  const n = Number(msg.headers?.[name]);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+/**
+ * Runs one consumer: validates each message against its contract, calls the handler, and owns
+ * acknowledgement, retries through delay queues and dead-lettering. Handlers only do the work.
+ */
+export class MessageConsumer<M> {
+  private consumer: Consumer | undefined;
+
+  constructor(
+    private readonly def: ConsumerDefinition<M>,
+    private readonly broker: Broker,
+    private readonly logger: Logger,
+    private readonly metrics: Metrics,
+  ) {}
+
+  async start(): Promise<void> {
+    const def = this.def;
+    await this.broker.declareConsumerTopology({ queue: def.queue, routingKeys: def.routingKeys, delaysMs: def.retry.delaysMs });
+    this.consumer = this.broker.connection.createConsumer(
+      {
+        queue: def.queue,
+        qos: { prefetchCount: Math.max(def.prefetch, def.concurrency) },
+        concurrency: def.concurrency,
+        // When even dead-lettering fails (broker trouble) the message goes back; the quorum
+        // queue's delivery limit stops a loop.
+        requeue: true,
+      },
+      (msg) => this.onMessage(msg),
+    );
+    this.consumer.on('error', (err) => this.logger.warn({ err: String(err), queue: def.queue }, 'consumer error'));
+  }
+
+  private async onMessage(msg: AsyncMessage): Promise<ConsumerStatus> {
+    const def = this.def;
+    const attempt = headerNumber(msg, ATTEMPT_HEADER, 1);
+    const started = process.hrtime.bigint();
+    let body: unknown = msg.body;
+    if (Buffer.isBuffer(body)) {
+      try {
+        body = JSON.parse(body.toString('utf8'));
+      } catch {
+        await this.deadLetter(msg, attempt, 'message body is not valid JSON');
+        return ConsumerStatus.ACK;
+      }
+    }
+    const validation = validateMessage(body);
+    if (!validation.ok) {
+      await this.deadLetter(msg, attempt, `message does not match its contract: ${validation.errors.join('; ')}`);
+      return ConsumerStatus.ACK;
+    }
+    if (validation.type !== def.messageType) {
+      await this.deadLetter(msg, attempt, `queue ${def.queue} takes ${def.messageType}, not ${validation.type}`);
+      return ConsumerStatus.ACK;
+    }
+    const envelope = validation.message as { id: string; correlationId: string };
+    const ctx: MessageContext = {
+      messageId: envelope.id,
+      correlationId: envelope.correlationId,
+      attempt,
+      redelivered: msg.redelivered,
+    };
+    return context.run({ correlationId: ctx.correlationId, messageId: ctx.messageId }, async () => {
+      try {
+        await def.handle(validation.message as M, ctx);
+        this.metrics.messages.inc({ queue: def.queue, outcome: 'ok' });
+        this.metrics.messageSeconds.observe({ queue: def.queue }, Number(process.hrtime.bigint() - started) / 1e9);
+        return ConsumerStatus.ACK;
+      } catch (err) {
+        const error = err as Error;
+        if (error instanceof PermanentError) {
+          await this.deadLetter(msg, attempt, error.message);
+        } else if (error instanceof DeferError) {
+          const deferrals = headerNumber(msg, DEFERRALS_HEADER, 0) + 1;
+          if (deferrals > (def.maxDeferrals ?? 720)) {
+            await this.deadLetter(msg, attempt, `deferred too often: ${error.message}`);
+          } else {
+            this.logger.info({ reason: error.message, deferrals }, 'message deferred');
+            this.metrics.messages.inc({ queue: def.queue, outcome: 'deferred' });
+            await this.retry(msg, attempt, this.closestDelay(error.delayMs), { [DEFERRALS_HEADER]: deferrals });
+          }
+        } else if (attempt >= def.retry.maxAttempts) {
+          this.logger.error({ err: error.message, attempt }, 'message failed for the last time');
+          await this.deadLetter(msg, attempt, `failed ${attempt} times; last error: ${error.message}`);
+        } else {
+          const delay = def.retry.delaysMs[Math.min(attempt - 1, def.retry.delaysMs.length - 1)];
+          this.logger.warn({ err: error.message, attempt, retryInMs: delay }, 'message failed; will retry');
+          this.metrics.messages.inc({ queue: def.queue, outcome: 'retried' });
+          await this.retry(msg, attempt + 1, delay, {});
+        }
+        return ConsumerStatus.ACK;
+      }
+    });
+  }
+
+  private closestDelay(ms: number): number {
+    const delays = this.def.retry.delaysMs;
+    return delays.reduce((best, d) => (Math.abs(d - ms) < Math.abs(best - ms) ? d : best), delays[0]);
+  }
+
+  private async retry(msg: AsyncMessage, attempt: number, delayMs: number, extra: Record<string, number>) {
+    const routingKey = delayQueueName(this.def.queue, delayMs);
+    await this.broker.publish(
+      {
+        exchange: RETRY_EXCHANGE,
+        routingKey,
+        messageId: msg.messageId ?? '',
+        correlationId: msg.correlationId,
+        headers: { ...this.plainHeaders(msg), [ATTEMPT_HEADER]: attempt, ...extra },
+      },
+      msg.body,
+    );
+  }
+
+  private async deadLetter(msg: AsyncMessage, attempt: number, reason: string) {
+    this.logger.error({ reason, queue: this.def.queue, attempt }, 'message dead-lettered');
+    this.metrics.messages.inc({ queue: this.def.queue, outcome: 'dead' });
+    await this.broker.publish(
+      {
+        exchange: DEAD_EXCHANGE,
+        routingKey: this.def.queue,
+        messageId: msg.messageId ?? '',
+        correlationId: msg.correlationId,
+        headers: {
+          ...this.plainHeaders(msg),
+          [ATTEMPT_HEADER]: attempt,
+          [REASON_HEADER]: reason.slice(0, 4000),
+          [QUEUE_HEADER]: this.def.queue,
+        },
+      },
+      msg.body,
+    );
+  }
+
+  private plainHeaders(msg: AsyncMessage): Record<string, string | number> {
+    const out: Record<string, string | number> = {};
+    for (const [k, v] of Object.entries(msg.headers ?? {})) {
+      if ((typeof v === 'string' || typeof v === 'number') && !k.startsWith('x-death')) out[k] = v;
+    }
+    return out;
+  }
+
+  /** Stops taking messages and waits for the ones in flight to finish. */
+  async close(): Promise<void> {
+    await this.consumer?.close();
+  }
+}

@@ -1,0 +1,46 @@
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+/** The Prometheus metrics every service exposes on /metrics; services add their own to `registry`. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly messages: Counter<'queue' | 'outcome'>;
+  readonly messageSeconds: Histogram<'queue'>;
+  readonly outboxPublished: Counter;
+  readonly outboxFailures: Counter;
+  readonly httpSeconds: Histogram<'method' | 'route' | 'status'>;
+
+  constructor(service: string) {
+    this.registry.setDefaultLabels({ service });
+    collectDefaultMetrics({ register: this.registry });
+    this.messages = new Counter({
+      name: 'genlake_messages_total',
+      help: 'Messages handled by consumers, by queue and outcome (ok, retried, deferred, dead)',
+      labelNames: ['queue', 'outcome'],
+      registers: [this.registry],
+    });
+    this.messageSeconds = new Histogram({
+      name: 'genlake_message_duration_seconds',
+      help: 'Time to handle one message successfully',
+      labelNames: ['queue'],
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
+      registers: [this.registry],
+    });
+    this.outboxPublished = new Counter({
+      name: 'genlake_outbox_published_total',
+      help: 'Outbox messages published with a broker confirm',
+      registers: [this.registry],
+    });
+    this.outboxFailures = new Counter({
+      name: 'genlake_outbox_failures_total',
+      help: 'Outbox relay rounds that could not publish (broker unreachable)',
+      registers: [this.registry],
+    });
+    this.httpSeconds = new Histogram({
+      name: 'genlake_http_request_duration_seconds',
+      help: 'HTTP request duration by route and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [this.registry],
+    });
+  }
+}

@@ -1,0 +1,52 @@
+import { resolve } from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+// Tests import workspace packages from source, so a test never runs against a stale build.
+const alias = {
+  '@genlake/contracts': resolve(__dirname, 'packages/contracts/src/index.ts'),
+  '@genlake/kit': resolve(__dirname, 'packages/kit/src/index.ts'),
+  '@genlake/testing': resolve(__dirname, 'packages/testing/src/index.ts'),
+  '@genlake/lake': resolve(__dirname, 'lake/src/index.ts'),
+  '@genlake/migrations': resolve(__dirname, 'migrations/src/index.ts'),
+};
+const exclude = ['**/node_modules/**', '**/dist/**'];
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: [
+      {
+        resolve: { alias },
+        test: {
+          name: 'small',
+          include: ['{packages,services,lake,migrations,scripts}/**/src/**/*.test.ts'],
+          exclude: [...exclude, '**/*.medium.test.ts'],
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'medium',
+          include: ['{packages,services,lake,migrations}/**/src/**/*.medium.test.ts'],
+          exclude,
+          globalSetup: ['packages/testing/src/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.e2e.test.ts'],
+          exclude,
+          globalSetup: ['packages/testing/src/global-setup.ts'],
+          testTimeout: 900_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
