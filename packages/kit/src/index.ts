@@ -16,3 +16,4 @@ export * from './messaging/outbox.relay';
 export * from './observability/metrics';
 export * from './runtime';
 export * from './storage';
+export * from './service-main';

@@ -17,6 +17,12 @@ export interface BatchRequestV1 {
    *
    * @minItems 1
    */
-  records: [MeasurementRecordV1, ...MeasurementRecordV1[]];
+  records: MeasurementRecordV1[];
   options?: BatchRequestOptionsV1;
+}
+export interface BatchRequestOptionsV1 {
+  /**
+   * Processing complexity (window sizes, number of feature passes), 1 = lightest. When options is omitted the gateway applies its default.
+   */
+  complexity: number;
 }

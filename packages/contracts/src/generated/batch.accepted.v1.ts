@@ -3,6 +3,11 @@
 // Change the schema instead and run: npm run generate -w @genlake/contracts
 
 /**
+ * Where the records are. inline: rows in the Postgres table batch_payloads. object: claim check, an NDJSON object in the object storage.
+ */
+export type BatchPayloadV1 = InlinePayloadV1 | ObjectPayloadV1;
+
+/**
  * A batch of measurement records was accepted durably by the gateway and is ready for processing. Producer: gateway. Consumer: processor (queue processor.batch-accepted). Routing key and type: batch.accepted, exchange genlake.events.
  */
 export interface BatchAcceptedV1 {
@@ -27,4 +32,62 @@ export interface BatchAcceptedV1 {
    */
   correlationId: string;
   data: BatchAcceptedDataV1;
+}
+export interface BatchAcceptedDataV1 {
+  /**
+   * Id of the accepted batch.
+   */
+  batchId: string;
+  /**
+   * Id of the dataset the batch belongs to.
+   */
+  datasetId: string;
+  /**
+   * Name of the dataset, unique per owner.
+   */
+  dataset: string;
+  /**
+   * Id of the user who owns the dataset.
+   */
+  ownerId: string;
+  /**
+   * Number of measurement records in the batch.
+   */
+  recordCount: number;
+  options: BatchOptionsV1;
+  payload: BatchPayloadV1;
+}
+export interface BatchOptionsV1 {
+  /**
+   * Processing complexity (window sizes, number of feature passes), 1 = lightest.
+   */
+  complexity: number;
+}
+export interface InlinePayloadV1 {
+  /**
+   * Records are in the Postgres table batch_payloads.
+   */
+  kind: 'inline';
+}
+export interface ObjectPayloadV1 {
+  /**
+   * Records are in an object in the object storage (claim check).
+   */
+  kind: 'object';
+  /**
+   * Object key relative to the storage root (bucket or local directory), e.g. incoming/<dataset>/<batchId>.ndjson. No leading slash, no empty, '.' or '..' segments.
+   */
+  key: string;
+  /**
+   * Size of the object in bytes.
+   */
+  bytes: number;
+  /**
+   * SHA-256 of the object content, lowercase hex.
+   */
+  sha256: string;
+  /**
+   * Content format: one JSON record (record.v1) per line.
+   */
+  format: 'ndjson';
 }

@@ -28,3 +28,45 @@ export interface BatchCompletedV1 {
   correlationId: string;
   data: BatchCompletedDataV1;
 }
+export interface BatchCompletedDataV1 {
+  /**
+   * Id of the completed batch.
+   */
+  batchId: string;
+  /**
+   * Id of the dataset.
+   */
+  datasetId: string;
+  /**
+   * Name of the dataset, unique per owner.
+   */
+  dataset: string;
+  /**
+   * Id of the user who owns the dataset.
+   */
+  ownerId: string;
+  /**
+   * Generation number (same for the processed and the corrected generation).
+   */
+  number: number;
+  /**
+   * Id of the processed generation (stage processed).
+   */
+  processedGenerationId: string;
+  /**
+   * Id of the corrected generation (stage corrected).
+   */
+  correctedGenerationId: string;
+  /**
+   * Number of measurement records in the batch.
+   */
+  recordCount: number;
+  /**
+   * Number of estimates the corrector changed.
+   */
+  corrections: number;
+  /**
+   * When correction finished (RFC 3339 with offset).
+   */
+  completedAt: string;
+}

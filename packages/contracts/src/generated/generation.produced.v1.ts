@@ -28,3 +28,53 @@ export interface GenerationProducedV1 {
   correlationId: string;
   data: GenerationProducedDataV1;
 }
+export interface GenerationProducedDataV1 {
+  /**
+   * Id of the processed generation.
+   */
+  generationId: string;
+  /**
+   * Id of the batch the generation was produced from.
+   */
+  batchId: string;
+  /**
+   * Id of the dataset.
+   */
+  datasetId: string;
+  /**
+   * Name of the dataset, unique per owner.
+   */
+  dataset: string;
+  /**
+   * Generation number, gapless per dataset, starting at 1.
+   */
+  number: number;
+  /**
+   * Lake stage the generation was written to.
+   */
+  stage: 'processed';
+  /**
+   * Lake partition date (YYYY-MM-DD, UTC) the generation's files were written under.
+   */
+  partitionDate: string;
+  /**
+   * Version of the lake table definitions the files follow.
+   */
+  schemaVersion: number;
+  /**
+   * Lake tables written for this generation, keyed by lake table name.
+   */
+  tables: {
+    [k: string]: TableStatsV1;
+  };
+}
+export interface TableStatsV1 {
+  /**
+   * Rows written to the table for this generation.
+   */
+  rows: number;
+  /**
+   * Parquet files written to the table for this generation.
+   */
+  files: number;
+}

@@ -24,3 +24,9 @@ export interface MeasurementRecordV1 {
   value: number;
   tags?: MeasurementTagsV1;
 }
+/**
+ * Free-form string labels.
+ */
+export interface MeasurementTagsV1 {
+  [k: string]: string;
+}

@@ -13,7 +13,7 @@ const booleanString = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 export const env = {
-  boolean: (fallback: boolean) => booleanString.default(fallback ? 'true' : 'false'),
+  boolean: (fallback: boolean) => booleanString.default(fallback),
   int: (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(fallback),
   port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
   url: (fallback: string, protocols: string[]) =>

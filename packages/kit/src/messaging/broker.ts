@@ -1,4 +1,4 @@
-import { DEAD_EXCHANGE, EVENTS_EXCHANGE, RETRY_EXCHANGE, deadQueueName, delayQueueName } from '@genlake/contracts';
+import { DEAD_EXCHANGE, EVENTS_EXCHANGE, RETRY_EXCHANGE, type RetryPolicy, queueTopology } from '@genlake/contracts';
 import { Connection, type Publisher } from 'rabbitmq-client';
 import type { Logger } from '../logging/logger';
 
@@ -8,24 +8,6 @@ export interface PublishOptions {
   messageId: string;
   correlationId?: string;
   headers?: Record<string, string | number>;
-}
-
-export interface ConsumerQueueSpec {
-  queue: string;
-  routingKeys: string[];
-  delaysMs: number[];
-  /** Deliveries after which the broker itself dead-letters a message (crash loops). */
-  deliveryLimit?: number;
-}
-
-/** The queue arguments every consumer queue uses; exported so tests and other languages can check them. */
-export function consumerQueueArguments(spec: ConsumerQueueSpec): Record<string, unknown> {
-  return {
-    'x-queue-type': 'quorum',
-    'x-delivery-limit': spec.deliveryLimit ?? 10,
-    'x-dead-letter-exchange': DEAD_EXCHANGE,
-    'x-dead-letter-routing-key': spec.queue,
-  };
 }
 
 /**
@@ -103,30 +85,16 @@ export class Broker {
     );
   }
 
-  /** Declares the exchanges, the consumer queue, its delay queues and its dead-letter queue (idempotent). */
-  async declareConsumerTopology(spec: ConsumerQueueSpec): Promise<void> {
+  /**
+   * Declares the exchanges and every queue of a consumer's reliability topology (main quorum queue,
+   * delay queues, dead-letter queue) exactly as the contracts define it. Idempotent.
+   */
+  async declareConsumerTopology(queue: string, routingKey: string, retry: RetryPolicy): Promise<void> {
     for (const ex of Broker.exchanges()) await this.connection.exchangeDeclare(ex);
-    await this.connection.queueDeclare({ queue: spec.queue, durable: true, arguments: consumerQueueArguments(spec) });
-    for (const key of spec.routingKeys) {
-      await this.connection.queueBind({ queue: spec.queue, exchange: EVENTS_EXCHANGE, routingKey: key });
+    for (const q of queueTopology(queue, routingKey, retry)) {
+      await this.connection.queueDeclare({ queue: q.name, durable: true, arguments: q.arguments });
+      await this.connection.queueBind({ queue: q.name, exchange: q.binding.exchange, routingKey: q.binding.routingKey });
     }
-    for (const ms of spec.delaysMs) {
-      const name = delayQueueName(spec.queue, ms);
-      await this.connection.queueDeclare({
-        queue: name,
-        durable: true,
-        arguments: {
-          'x-queue-type': 'quorum',
-          'x-message-ttl': ms,
-          'x-dead-letter-exchange': '',
-          'x-dead-letter-routing-key': spec.queue,
-        },
-      });
-      await this.connection.queueBind({ queue: name, exchange: RETRY_EXCHANGE, routingKey: name });
-    }
-    const dead = deadQueueName(spec.queue);
-    await this.connection.queueDeclare({ queue: dead, durable: true, arguments: { 'x-queue-type': 'quorum' } });
-    await this.connection.queueBind({ queue: dead, exchange: DEAD_EXCHANGE, routingKey: spec.queue });
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { DEAD_EXCHANGE, RETRY_EXCHANGE, delayQueueName, validateMessage } from '@genlake/contracts';
+import { DEAD_EXCHANGE, HEADERS, RETRY_EXCHANGE, type RetryPolicy, delayQueueName, nextRetry, validateMessage } from '@genlake/contracts';
 import { type AsyncMessage, type Consumer, ConsumerStatus } from 'rabbitmq-client';
 import { context } from '../logging/context';
 import type { Logger } from '../logging/logger';
@@ -18,8 +18,8 @@ export interface ConsumerDefinition<M> {
   name: string;
   queue: string;
   messageType: string;
-  routingKeys: string[];
-  retry: { maxAttempts: number; delaysMs: number[] };
+  routingKey: string;
+  retry: RetryPolicy;
   /** Messages worked on at once by this process. */
   concurrency: number;
   /** Unacknowledged messages the broker may send ahead (bounded; at least concurrency). */
@@ -29,10 +29,11 @@ export interface ConsumerDefinition<M> {
   handle(message: M, ctx: MessageContext): Promise<void>;
 }
 
-export const ATTEMPT_HEADER = 'x-genlake-attempt';
+export const ATTEMPT_HEADER = HEADERS.attempt;
+/** Local to this kit: how often a message was deferred (waiting is not a failure attempt). */
 export const DEFERRALS_HEADER = 'x-genlake-deferrals';
-export const REASON_HEADER = 'x-genlake-reason';
-export const QUEUE_HEADER = 'x-genlake-queue';
+export const REASON_HEADER = HEADERS.reason;
+export const QUEUE_HEADER = HEADERS.queue;
 
 function headerNumber(msg: AsyncMessage, name: string, fallback: number): number {
   const n = Number(msg.headers?.[name]);
@@ -55,7 +56,7 @@ export class MessageConsumer<M> {
 
   async start(): Promise<void> {
     const def = this.def;
-    await this.broker.declareConsumerTopology({ queue: def.queue, routingKeys: def.routingKeys, delaysMs: def.retry.delaysMs });
+    await this.broker.declareConsumerTopology(def.queue, def.routingKey, def.retry);
     this.consumer = this.broker.connection.createConsumer(
       {
         queue: def.queue,
@@ -118,14 +119,16 @@ export class MessageConsumer<M> {
             this.metrics.messages.inc({ queue: def.queue, outcome: 'deferred' });
             await this.retry(msg, attempt, this.closestDelay(error.delayMs), { [DEFERRALS_HEADER]: deferrals });
           }
-        } else if (attempt >= def.retry.maxAttempts) {
-          this.logger.error({ err: error.message, attempt }, 'message failed for the last time');
-          await this.deadLetter(msg, attempt, `failed ${attempt} times; last error: ${error.message}`);
         } else {
-          const delay = def.retry.delaysMs[Math.min(attempt - 1, def.retry.delaysMs.length - 1)];
-          this.logger.warn({ err: error.message, attempt, retryInMs: delay }, 'message failed; will retry');
-          this.metrics.messages.inc({ queue: def.queue, outcome: 'retried' });
-          await this.retry(msg, attempt + 1, delay, {});
+          const next = nextRetry(attempt, def.retry);
+          if (next.action === 'dead') {
+            this.logger.error({ err: error.message, attempt }, 'message failed for the last time');
+            await this.deadLetter(msg, attempt, `failed ${attempt} times; last error: ${error.message}`);
+          } else {
+            this.logger.warn({ err: error.message, attempt, retryInMs: next.delayMs }, 'message failed; will retry');
+            this.metrics.messages.inc({ queue: def.queue, outcome: 'retried' });
+            await this.retry(msg, next.nextAttempt, next.delayMs, {});
+          }
         }
         return ConsumerStatus.ACK;
       }

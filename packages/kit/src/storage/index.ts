@@ -33,3 +33,4 @@ export function openStorage(url: string, s3: S3Settings = { region: 'us-east-1' 
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) throw new Error(`unsupported storage URL scheme: ${url}`);
   return new LocalDirStorage(isAbsolute(url) ? url : resolve(url));
 }
+export { LocalObjectCache } from './local-object.cache';

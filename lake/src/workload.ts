@@ -1,0 +1,189 @@
+import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { sqlString, type WrittenFile, writeTableParquet } from './duckdb';
+import { lakeTables } from './tables';
+
+/** The tables the reference workload writes (stage `processed`), in lineage order. */
+export const WORKLOAD_TABLES = ['observations', 'windows', 'features', 'estimates'] as const;
+export type WorkloadTableName = (typeof WORKLOAD_TABLES)[number];
+
+export type Complexity = 1 | 2 | 3 | 4 | 5;
+
+export interface ComplexitySettings {
+  complexity: Complexity;
+  /** Window length in seconds; windows are aligned to multiples of it since midnight UTC. */
+  windowSeconds: number;
+  /** Number of feature passes. */
+  passes: number;
+}
+
+const WINDOW_SECONDS: Record<Complexity, number> = { 1: 3600, 2: 900, 3: 300, 4: 60, 5: 10 };
+
+/** Complexity 1..5 → window length {3600, 900, 300, 60, 10} s and `complexity` feature passes. */
+export function complexitySettings(complexity: number): ComplexitySettings {
+  if (!Number.isInteger(complexity) || complexity < 1 || complexity > 5) {
+    throw new RangeError(`complexity must be an integer from 1 to 5: ${complexity}`);
+  }
+  const c = complexity as Complexity;
+  return { complexity: c, windowSeconds: WINDOW_SECONDS[c], passes: c };
+}
+
+export interface WorkloadOptions {
+  /** Normalized NDJSON: one `{"i","entity","ts","metric","value","tags"?}` per line. */
+  ndjsonPath: string;
+  batchId: string;
+  complexity: number;
+  /** Directory receiving `<table>.parquet` for each workload table. */
+  outDir: string;
+}
+
+export interface WorkloadTableFile extends WrittenFile {
+  localFile: string;
+}
+
+export type WorkloadResult = Record<WorkloadTableName, WorkloadTableFile>;
+
+/** Raised for input the gateway should have rejected (missing fields, repeated record indexes). */
+export class WorkloadInputError extends Error {
+  override readonly name = 'WorkloadInputError';
+}
+
+/** feature_id = window_id * FEATURE_ID_FACTOR + pass (passes never reach the factor). */
+export const FEATURE_ID_FACTOR = 8;
+
+const T = {
+  input: '__genlake_wl_input',
+  obs: '__genlake_wl_observations',
+  windows: '__genlake_wl_windows',
+  features: '__genlake_wl_features',
+  estimates: '__genlake_wl_estimates',
+};
+
+/**
+ * The reference processing workload (see lake/README.md): normalizes records, flags duplicates, groups
+ * them into windows, derives `passes` feature passes per window and one estimate per entity and metric.
+ * Writes observations, windows, features and estimates as Parquet files to `outDir`. The output is
+ * byte-for-byte deterministic for the same input: ids come from sort orders, floating-point aggregates
+ * run in a fixed order, and every file is sorted by a unique key.
+ *
+ * Uses temporary tables named `__genlake_wl_*` on the connection, so one connection runs one workload at a time.
+ */
+export async function runWorkload(conn: DuckDBConnection, options: WorkloadOptions): Promise<WorkloadResult> {
+  const { windowSeconds, passes } = complexitySettings(options.complexity);
+  const width = `INTERVAL ${windowSeconds} SECOND`;
+  try {
+    // 1. Read and normalize. ts is parsed with its offset and converted to UTC wall time.
+    await conn.run(`
+      CREATE OR REPLACE TEMP TABLE ${T.input} AS
+      SELECT
+        CAST(i AS BIGINT) AS obs_id,
+        trim(entity) AS entity,
+        lower(trim(metric)) AS metric,
+        timezone('UTC', ts) AS ts,
+        value,
+        CASE WHEN tags IS NULL OR json_type(tags) = 'NULL' THEN NULL ELSE CAST(tags AS VARCHAR) END AS tags
+      FROM read_json(${sqlString(options.ndjsonPath)}, format = 'newline_delimited',
+        columns = {i: 'BIGINT', entity: 'VARCHAR', ts: 'TIMESTAMPTZ', metric: 'VARCHAR', value: 'DOUBLE', tags: 'JSON'})`);
+    const check = (
+      await conn.runAndReadAll(`
+        SELECT count(*) AS n, count(DISTINCT obs_id) AS ids,
+          count(*) FILTER (WHERE obs_id IS NULL OR entity IS NULL OR metric IS NULL OR ts IS NULL
+            OR value IS NULL OR isnan(value) OR isinf(value)) AS incomplete
+        FROM ${T.input}`)
+    ).getRowObjects()[0];
+    if (Number(check.incomplete) > 0) {
+      throw new WorkloadInputError(`${check.incomplete} records lack i, entity, metric, ts or a finite value`);
+    }
+    if (Number(check.ids) !== Number(check.n)) {
+      throw new WorkloadInputError(`record indexes (i) repeat: ${check.n} records, ${check.ids} distinct indexes`);
+    }
+
+    // 2. Duplicates: among records with the same entity, metric and ts the highest index wins.
+    await conn.run(`
+      CREATE OR REPLACE TEMP TABLE ${T.obs} AS
+      SELECT i.*, time_bucket(${width}, i.ts) AS window_start, (i.obs_id < w.winner) AS is_duplicate
+      FROM ${T.input} i
+      JOIN (SELECT entity, metric, ts, max(obs_id) AS winner FROM ${T.input} GROUP BY ALL) w
+        USING (entity, metric, ts)`);
+    await conn.run(`DROP TABLE ${T.input}`);
+
+    // 3. Windows over non-duplicates. Ordered aggregates make the floating-point sums independent of threads.
+    await conn.run(`
+      CREATE OR REPLACE TEMP TABLE ${T.windows} AS
+      SELECT row_number() OVER (ORDER BY entity, metric, window_start) AS window_id, *
+      FROM (
+        SELECT entity, metric, window_start, window_start + ${width} AS window_end,
+          count(*) AS obs_count,
+          avg(value ORDER BY obs_id) AS value_mean,
+          min(value) AS value_min,
+          max(value) AS value_max,
+          stddev_samp(value ORDER BY obs_id) AS value_stddev,
+          arg_min(obs_id, ts) AS first_obs_id,
+          arg_max(obs_id, ts) AS last_obs_id
+        FROM ${T.obs} WHERE NOT is_duplicate
+        GROUP BY entity, metric, window_start)`);
+
+    // 4. Features: pass 1 = window mean; pass p = mean of pass p-1 over this and the previous p-1 windows,
+    //    summed in window order.
+    await conn.run(`
+      CREATE OR REPLACE TEMP TABLE ${T.features} AS
+      SELECT window_id * ${FEATURE_ID_FACTOR} + 1 AS feature_id, window_id, 1 AS pass,
+        CAST(NULL AS BIGINT) AS parent_feature_id, entity, metric, window_start, value_mean AS value
+      FROM ${T.windows}`);
+    for (let pass = 2; pass <= passes; pass++) {
+      const lags = [...Array(pass - 1).keys()].map(
+        (k) => `coalesce(lag(value, ${k + 1}) OVER (PARTITION BY entity, metric ORDER BY window_start), 0)`,
+      );
+      const sum = ['value', ...lags].join(' + ');
+      const count = `least(row_number() OVER (PARTITION BY entity, metric ORDER BY window_start), ${pass})`;
+      await conn.run(`
+        INSERT INTO ${T.features}
+        SELECT window_id * ${FEATURE_ID_FACTOR} + ${pass}, window_id, ${pass}, feature_id, entity, metric,
+          window_start, (${sum}) / ${count}
+        FROM ${T.features} WHERE pass = ${pass - 1}`);
+    }
+
+    // 5. Estimates: last-pass feature of the latest window, plus statistics over non-duplicates.
+    await conn.run(`
+      CREATE OR REPLACE TEMP TABLE ${T.estimates} AS
+      WITH latest AS (
+        SELECT entity, metric, max(window_id) AS window_id, count(*) AS window_count
+        FROM ${T.windows} GROUP BY entity, metric
+      ), stats AS (
+        SELECT entity, metric, avg(value ORDER BY obs_id) AS mean, count(*) AS obs_count,
+          min(ts) AS first_ts, max(ts) AS last_ts
+        FROM ${T.obs} WHERE NOT is_duplicate GROUP BY entity, metric
+      )
+      SELECT row_number() OVER (ORDER BY l.entity, l.metric) AS estimate_id, l.entity, l.metric, f.value,
+        s.mean, s.obs_count, l.window_count, s.first_ts, s.last_ts, f.feature_id AS source_feature_id
+      FROM latest l
+      JOIN stats s USING (entity, metric)
+      JOIN ${T.features} f ON f.window_id = l.window_id AND f.pass = ${passes}`);
+
+    // 6. Write the files.
+    const out = {} as WorkloadResult;
+    const write = async (table: WorkloadTableName, sql: string): Promise<void> => {
+      const localFile = join(options.outDir, `${table}.parquet`);
+      out[table] = { ...(await writeTableParquet(conn, lakeTables[table], sql, localFile)), localFile };
+    };
+    await write(
+      'observations',
+      `SELECT o.obs_id, ${sqlString(options.batchId)} AS batch_id, o.entity, o.metric, o.ts, o.value, o.tags,
+        w.window_id, o.is_duplicate
+       FROM ${T.obs} o JOIN ${T.windows} w USING (entity, metric, window_start)`,
+    );
+    if (out.observations.rows !== Number(check.n)) {
+      throw new Error(`internal error: ${check.n} records but ${out.observations.rows} observations`);
+    }
+    await write('windows', `SELECT * FROM ${T.windows}`);
+    await write(
+      'features',
+      `SELECT *, value - lag(value) OVER (PARTITION BY entity, metric, pass ORDER BY window_start) AS delta
+       FROM ${T.features}`,
+    );
+    await write('estimates', `SELECT * FROM ${T.estimates}`);
+    return out;
+  } finally {
+    for (const table of Object.values(T)) await conn.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * The message catalog: which messages exist, who produces them, who consumes them from which queue, and the
+ * RabbitMQ topology every consumer queue follows. asyncapi.yaml documents the same facts for other languages;
+ * a test keeps the two in agreement.
+ */
+
+/** Topic exchange (durable) every message is published to, with routing key == message type. */
+export const EVENTS_EXCHANGE = 'genlake.events';
+/** Direct exchange (durable) for retries: routing key `<queue>.delay.<ms>` leads to the delay queue of that name. */
+export const RETRY_EXCHANGE = 'genlake.retry';
+/** Direct exchange (durable) for dead letters: routing key `<queue>` leads to the queue `<queue>.dead`. */
+export const DEAD_EXCHANGE = 'genlake.dead';
+
+/** Consumer queues (durable quorum queues bound to EVENTS_EXCHANGE). */
+export const QUEUES = {
+  processorBatchAccepted: 'processor.batch-accepted',
+  correctorGenerationProduced: 'corrector.generation-produced',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+/** AMQP headers of the contract. */
+export const HEADERS = {
+  /** 1-based number of the delivery attempt a message is on; absent on the first attempt means 1. */
+  attempt: 'x-genlake-attempt',
+  /** Why a message was dead-lettered (text). */
+  reason: 'x-genlake-reason',
+  /** The consumer queue a dead-lettered message came from. */
+  queue: 'x-genlake-queue',
+  /** The envelope's correlationId. */
+  correlationId: 'x-correlation-id',
+} as const;
+
+/** `x-delivery-limit` of every consumer queue: a safety net for consumers that crash before acking. */
+export const DELIVERY_LIMIT = 10;
+export const CONTENT_TYPE = 'application/json';
+
+export type ServiceName = 'gateway' | 'processor' | 'corrector';
+
+export interface RetryPolicy {
+  /** Total attempts including the first delivery. */
+  maxAttempts: number;
+  /** Delay before attempt n + 1 after attempt n failed: `delaysMs[n - 1]`; length is maxAttempts - 1. */
+  delaysMs: readonly number[];
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, delaysMs: [1000, 5000, 30000, 120000] };
+
+export interface ConsumerBinding {
+  service: ServiceName;
+  queue: QueueName;
+}
+
+export interface CatalogEntry<T extends string = string> {
+  type: T;
+  version: number;
+  routingKey: T;
+  exchange: typeof EVENTS_EXCHANGE;
+  /** `$id` of the JSON Schema of the message, file `schemas/<type>.v<version>.schema.json`. */
+  schemaId: string;
+  producer: ServiceName;
+  consumers: readonly ConsumerBinding[];
+  /** Services that will consume the message but do not exist yet (no queue is declared for them). */
+  plannedConsumers: readonly string[];
+  retry: RetryPolicy;
+}
+
+export const SCHEMA_ID_PREFIX = 'https://genlake.dev/schemas/';
+
+/** `$id` of a schema by name, e.g. `schemaIdOf('record.v1')`. */
+export function schemaIdOf(schemaName: string): string {
+  return `${SCHEMA_ID_PREFIX}${schemaName}.schema.json`;
+}
+
+function entry<T extends string>(
+  type: T,
+  version: number,
+  producer: ServiceName,
+  consumers: readonly ConsumerBinding[],
+  plannedConsumers: readonly string[] = [],
+): CatalogEntry<T> {
+  return {
+    type,
+    version,
+    routingKey: type,
+    exchange: EVENTS_EXCHANGE,
+    schemaId: schemaIdOf(`${type}.v${version}`),
+    producer,
+    consumers,
+    plannedConsumers,
+    retry: DEFAULT_RETRY,
+  };
+}
+
+/** Every message type with its current version. */
+export const CATALOG = {
+  'batch.accepted': entry('batch.accepted', 1, 'gateway', [
+    { service: 'processor', queue: QUEUES.processorBatchAccepted },
+  ]),
+  'generation.produced': entry('generation.produced', 1, 'processor', [
+    { service: 'corrector', queue: QUEUES.correctorGenerationProduced },
+  ]),
+  'batch.completed': entry('batch.completed', 1, 'corrector', [], ['notifier']),
+} as const satisfies { [T in string]: CatalogEntry<T> };
+
+export type MessageType = keyof typeof CATALOG;
+export const MESSAGE_TYPES = Object.keys(CATALOG) as MessageType[];
+
+export function isMessageType(value: unknown): value is MessageType {
+  return typeof value === 'string' && Object.hasOwn(CATALOG, value);
+}
+
+/** Name of the delay queue (and retry routing key) of `queue` for `ms` milliseconds: `<queue>.delay.<ms>`. */
+export function delayQueueName(queue: string, ms: number): string {
+  if (!Number.isInteger(ms) || ms <= 0) throw new RangeError(`delay must be a positive integer of ms, got ${ms}`);
+  return `${queue}.delay.${ms}`;
+}
+
+/** Name of the dead-letter queue of `queue`: `<queue>.dead`. */
+export function deadQueueName(queue: string): string {
+  return `${queue}.dead`;
+}
+
+/**
+ * What to do after attempt `attempt` (1-based) failed: retry after `delayMs`, or dead-letter.
+ * Messages that fail schema validation are dead-lettered at once, without asking.
+ */
+export function nextRetry(
+  attempt: number,
+  retry: RetryPolicy = DEFAULT_RETRY,
+): { action: 'retry'; nextAttempt: number; delayMs: number } | { action: 'dead' } {
+  if (attempt >= retry.maxAttempts) return { action: 'dead' };
+  const delays = retry.delaysMs;
+  const delayMs = delays[Math.min(Math.max(attempt, 1), delays.length) - 1];
+  return { action: 'retry', nextAttempt: attempt + 1, delayMs };
+}
+
+/** An AMQP queue declaration of the topology: name and `x-` arguments. All queues are durable. */
+export interface QueueDeclaration {
+  name: string;
+  arguments: Record<string, string | number>;
+  /** Exchange and routing key the queue is bound to. */
+  binding: { exchange: string; routingKey: string };
+}
+
+/**
+ * Every queue a consumer of `queue` declares: the main queue bound to EVENTS_EXCHANGE with `routingKey`, one delay
+ * queue per distinct retry delay, and the dead-letter queue. Exchanges: EVENTS_EXCHANGE (topic), RETRY_EXCHANGE and
+ * DEAD_EXCHANGE (direct), all durable.
+ */
+export function queueTopology(
+  queue: string,
+  routingKey: string,
+  retry: RetryPolicy = DEFAULT_RETRY,
+): QueueDeclaration[] {
+  const main: QueueDeclaration = {
+    name: queue,
+    arguments: {
+      'x-queue-type': 'quorum',
+      'x-delivery-limit': DELIVERY_LIMIT,
+      'x-dead-letter-exchange': DEAD_EXCHANGE,
+      'x-dead-letter-routing-key': queue,
+    },
+    binding: { exchange: EVENTS_EXCHANGE, routingKey },
+  };
+  const delays = [...new Set(retry.delaysMs)].map((ms) => ({
+    name: delayQueueName(queue, ms),
+    arguments: {
+      'x-queue-type': 'quorum',
+      'x-message-ttl': ms,
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': queue,
+    },
+    binding: { exchange: RETRY_EXCHANGE, routingKey: delayQueueName(queue, ms) },
+  }));
+  const dead: QueueDeclaration = {
+    name: deadQueueName(queue),
+    arguments: { 'x-queue-type': 'quorum' },
+    binding: { exchange: DEAD_EXCHANGE, routingKey: queue },
+  };
+  return [main, ...delays, dead];
+}

@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { migrate } from '@genlake/migrations';
+import postgres from 'postgres';
+
+const TEMPLATE = 'genlake_test_template';
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** Migrates a template database once per run (the global setup calls this). */
+export async function prepareTemplate(serverUrl: string): Promise<void> {
+  const admin = postgres(withDatabase(serverUrl, 'postgres'), { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`drop database if exists ${TEMPLATE} with (force)`);
+  } finally {
+    await admin.end();
+  }
+  await migrate({ databaseUrl: withDatabase(serverUrl, TEMPLATE) });
+}
+
+/**
+ * A fresh, migrated database for one test file, cloned from the template (fast: no migrations run).
+ * Returns its URL and a function that drops it.
+ */
+export async function freshDatabase(serverUrl: string, label = 'test'): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `genlake_${label.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(withDatabase(serverUrl, 'postgres'), { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create database ${name} template ${TEMPLATE}`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: withDatabase(serverUrl, name),
+    drop: async () => {
+      const a = postgres(withDatabase(serverUrl, 'postgres'), { max: 1, onnotice: () => {} });
+      try {
+        await a.unsafe(`drop database if exists ${name} with (force)`);
+      } finally {
+        await a.end();
+      }
+    },
+  };
+}

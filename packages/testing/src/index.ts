@@ -1,0 +1,5 @@
+export * from './databases';
+export * from './infrastructure';
+export * from './s3-server';
+export * from './tcp-proxy';
+export * from './test-env';

@@ -1,0 +1,24 @@
+import { CATALOG, type GenerationProducedV1, QUEUES } from '@genlake/contracts';
+import type { ConsumerDefinition } from '@genlake/kit';
+import type { CorrectorConfig } from '../config';
+import { CORRECTOR_CONSUMER, type CorrectGeneration } from './correct-generation.use-case';
+
+/** The corrector's only consumer: a `generation.produced` message becomes one CorrectGeneration call. */
+export function generationProducedConsumer(
+  useCase: CorrectGeneration,
+  config: CorrectorConfig,
+): ConsumerDefinition<GenerationProducedV1> {
+  const spec = CATALOG['generation.produced'];
+  return {
+    name: CORRECTOR_CONSUMER,
+    queue: QUEUES.correctorGenerationProduced,
+    messageType: spec.type,
+    routingKey: spec.routingKey,
+    retry: spec.retry,
+    concurrency: config.CORRECTOR_CONCURRENCY,
+    prefetch: config.CORRECTOR_PREFETCH,
+    handle: async (message, ctx) => {
+      await useCase.execute(message, ctx.messageId);
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { ApiError } from '../api-error';
+import { presentBatch } from './batch.presenter';
+import type { BatchRepository, BatchStatus } from './batch.repository';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const STATUSES: BatchStatus[] = ['accepted', 'processing', 'correcting', 'completed'];
+
+export function checkUuid(id: string, what: string): string {
+  if (!UUID.test(id)) throw ApiError.badRequest(`${what} must be a UUID`);
+  return id.toLowerCase();
+}
+
+export interface ListQuery {
+  dataset?: string;
+  status?: string;
+  limit?: string;
+  cursor?: string;
+}
+
+function encodeCursor(createdAt: Date, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof createdAt === 'string' && !Number.isNaN(Date.parse(createdAt)) && UUID.test(id)) return { createdAt, id };
+  } catch {
+    // fall through
+  }
+  throw ApiError.badRequest('cursor is not one this API returned');
+}
+
+/** Reading batches: one batch with its generations, and keyset-paged lists. */
+export class BatchQuery {
+  constructor(private readonly batches: BatchRepository) {}
+
+  async get(id: string, ownerId?: string) {
+    const batch = await this.batches.findById(checkUuid(id, 'batch id'));
+    if (!batch || (ownerId && batch.owner_id !== ownerId)) throw ApiError.notFound(`no batch ${id}`);
+    const generations = await this.batches.generationsOfBatches([batch.id]);
+    return presentBatch(batch, generations);
+  }
+
+  async list(query: ListQuery, ownerId?: string) {
+    const unknown = Object.keys(query).filter((k) => !['dataset', 'status', 'limit', 'cursor'].includes(k));
+    if (unknown.length) throw ApiError.badRequest(`unknown query parameter(s): ${unknown.join(', ')}`);
+    if (query.status !== undefined && !STATUSES.includes(query.status as BatchStatus)) {
+      throw ApiError.badRequest(`status must be one of ${STATUSES.join(', ')}`);
+    }
+    const limit = query.limit === undefined ? 50 : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw ApiError.badRequest('limit must be an integer from 1 to 500');
+    const rows = await this.batches.list({
+      ownerId,
+      dataset: query.dataset,
+      status: query.status as BatchStatus | undefined,
+      limit: limit + 1,
+      after: query.cursor ? decodeCursor(query.cursor) : undefined,
+    });
+    const page = rows.slice(0, limit);
+    const generations = page.length ? await this.batches.generationsOfBatches(page.map((b) => b.id)) : [];
+    const last = page[page.length - 1];
+    return {
+      items: page.map((b) => presentBatch(b, generations.filter((g) => g.batch_id === b.id))),
+      nextCursor: rows.length > limit && last ? encodeCursor(last.created_at, last.id) : null,
+    };
+  }
+}

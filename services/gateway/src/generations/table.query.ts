@@ -1,0 +1,165 @@
+import { getTable, lakeTables, sqlIdentifier, type TableDefinition } from '@genlake/lake';
+import { ApiError } from '../api-error';
+import { checkUuid } from '../batches/batch.query';
+import type { GenerationRepository } from './generation.repository';
+import { type LakeReader, type Plain, type TableQuery } from './lake.reader';
+
+const OPERATORS: Record<string, string> = { eq: '=', ne: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=' };
+const RESERVED = new Set(['limit', 'cursor', 'order', 'q']);
+const FILTER_KEY = /^([a-z_][a-z0-9_]*)(?:\[(eq|ne|lt|lte|gt|gte)\])?$/;
+
+type Cursor = { k: [Plain, Plain] } | { o: number };
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+function decodeCursor(raw: string): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    if (c && Array.isArray(c.k) && c.k.length === 2) return c;
+    if (c && Number.isInteger(c.o) && c.o >= 0) return c;
+  } catch {
+    // fall through
+  }
+  throw ApiError.badRequest('cursor is not one this API returned');
+}
+
+/** Checks a filter value against the column type, so DuckDB never sees a value it would reject. */
+function parseValue(def: TableDefinition, column: string, raw: string): unknown {
+  const col = def.columns.find((c) => c.name === column)!;
+  switch (col.type) {
+    case 'int32':
+    case 'int64': {
+      if (!/^-?\d{1,18}$/.test(raw)) throw ApiError.badRequest(`${column} must be an integer`);
+      return Number(raw);
+    }
+    case 'double': {
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(n)) throw ApiError.badRequest(`${column} must be a number`);
+      return n;
+    }
+    case 'boolean':
+      if (raw !== 'true' && raw !== 'false') throw ApiError.badRequest(`${column} must be true or false`);
+      return raw === 'true';
+    case 'timestamp':
+    case 'date': {
+      const t = Date.parse(raw);
+      if (Number.isNaN(t)) throw ApiError.badRequest(`${column} must be an ISO 8601 date or time`);
+      return new Date(t).toISOString();
+    }
+    case 'string':
+    case 'json':
+      return raw;
+    default:
+      throw ApiError.badRequest(`${column} (${col.type}) cannot be filtered`);
+  }
+}
+
+function sqlParam(def: TableDefinition, column: string, index: number): string {
+  const col = def.columns.find((c) => c.name === column)!;
+  if (col.type === 'timestamp') return `CAST($${index} AS TIMESTAMP)`;
+  if (col.type === 'date') return `CAST(CAST($${index} AS TIMESTAMP) AS DATE)`;
+  if (col.type === 'int32' || col.type === 'int64') return `CAST($${index} AS BIGINT)`;
+  if (col.type === 'double') return `CAST($${index} AS DOUBLE)`;
+  return `$${index}`;
+}
+
+/**
+ * Paging through the intermediate tables of a generation: equality and range filters on any column
+ * (`metric=temp`, `ts[gte]=2026-01-01`), a text search over string columns (`q`), ordering by any
+ * column (`order=-value`), and keyset cursors so that deep pages cost what the first one does.
+ */
+export class TableQueryService {
+  constructor(
+    private readonly generations: GenerationRepository,
+    private readonly lake: LakeReader,
+    private readonly maxRows: number,
+  ) {}
+
+  async page(generationId: string, tableName: string, query: Record<string, string>, ownerId?: string) {
+    const generation = await this.generations.findById(checkUuid(generationId, 'generation id'));
+    if (!generation || (ownerId && generation.owner_id !== ownerId)) throw ApiError.notFound(`no generation ${generationId}`);
+    if (!Object.hasOwn(lakeTables, tableName)) {
+      throw ApiError.notFound(`no table ${tableName}; tables: ${Object.keys(lakeTables).sort().join(', ')}`);
+    }
+    const def = getTable(tableName);
+    if (def.stage !== generation.stage) {
+      throw ApiError.notFound(`table ${tableName} belongs to ${def.stage} generations; generation ${generation.id} is ${generation.stage}`);
+    }
+    const pk = def.primaryKey[0];
+    const limit = query.limit === undefined ? 100 : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > this.maxRows) {
+      throw ApiError.badRequest(`limit must be an integer from 1 to ${this.maxRows}`);
+    }
+    const orderRaw = query.order ?? def.orderBy[0] ?? pk;
+    const desc = orderRaw.startsWith('-');
+    const orderCol = desc ? orderRaw.slice(1) : orderRaw;
+    const orderDef = def.columns.find((c) => c.name === orderCol);
+    if (!orderDef || orderDef.type.startsWith('list')) {
+      throw ApiError.badRequest(`order must name a column of ${tableName} (prefix "-" for descending)`);
+    }
+
+    const where: string[] = [];
+    const params: unknown[] = [];
+    for (const [key, raw] of Object.entries(query)) {
+      if (RESERVED.has(key)) continue;
+      const m = FILTER_KEY.exec(key);
+      const column = m?.[1];
+      if (!m || !column || !def.columns.some((c) => c.name === column)) {
+        throw ApiError.badRequest(`unknown filter ${key}; filter by a column of ${tableName}: ${def.columns.map((c) => c.name).join(', ')}`);
+      }
+      if (typeof raw !== 'string') throw ApiError.badRequest(`give ${key} once`);
+      params.push(parseValue(def, column, raw));
+      where.push(`${sqlIdentifier(column)} ${OPERATORS[m[2] ?? 'eq']} ${sqlParam(def, column, params.length)}`);
+    }
+    if (query.q !== undefined) {
+      if (typeof query.q !== 'string' || query.q.length === 0 || query.q.length > 200) {
+        throw ApiError.badRequest('q must be 1-200 characters');
+      }
+      const text = def.columns.filter((c) => c.type === 'string' || c.type === 'json');
+      params.push(`%${query.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
+      where.push(`(${text.map((c) => `${sqlIdentifier(c.name)} ILIKE $${params.length} ESCAPE '\\'`).join(' OR ')})`);
+    }
+
+    // Keyset paging on (order column, primary key) when the order column has no NULLs; offsets otherwise.
+    const keyset = !orderDef.nullable;
+    const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const oc = sqlIdentifier(orderCol);
+    const pkc = sqlIdentifier(pk);
+    let offset: number | undefined;
+    if (cursor && 'k' in cursor && keyset) {
+      params.push(cursor.k[0], cursor.k[1]);
+      const v = sqlParam(def, orderCol, params.length - 1);
+      const k = sqlParam(def, pk, params.length);
+      where.push(`(${oc} ${desc ? '<' : '>'} ${v} OR (${oc} = ${v} AND ${pkc} > ${k}))`);
+    } else if (cursor && 'o' in cursor) {
+      offset = cursor.o;
+    } else if (cursor) {
+      throw ApiError.badRequest('cursor does not fit this ordering');
+    }
+    const tq: TableQuery = {
+      where,
+      params,
+      orderBy: `${oc} ${desc ? 'DESC' : 'ASC'}${keyset ? '' : ' NULLS LAST'}${orderCol === pk ? '' : `, ${pkc} ASC`}`,
+      limit: limit + 1,
+      offset,
+    };
+    const manifest = await this.generations.files(generation.id, tableName);
+    const rows = await this.lake.rows(tableName, manifest, tq);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    let nextCursor: string | null = null;
+    if (rows.length > limit && last) {
+      nextCursor = keyset ? encodeCursor({ k: [last[orderCol], last[pk]] }) : encodeCursor({ o: (offset ?? 0) + limit });
+    }
+    return {
+      generation: { id: generation.id, dataset: generation.dataset, number: generation.number, stage: generation.stage },
+      table: tableName,
+      columns: def.columns.map((c) => ({ name: c.name, type: c.type, description: c.description })),
+      totalRows: manifest.reduce((n, f) => n + Number(f.row_count), 0),
+      rows: page,
+      nextCursor,
+    };
+  }
+}

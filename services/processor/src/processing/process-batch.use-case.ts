@@ -1,0 +1,98 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type BatchAcceptedV1, buildMessage, CATALOG } from '@genlake/contracts';
+import { context, type Logger, type ObjectStorage, PermanentError } from '@genlake/kit';
+import { type LakeEngine, objectKey, runWorkload, WORKLOAD_TABLES } from '@genlake/lake';
+import type { BatchProcessingRepository, ManifestEntry } from './batch-processing.repository';
+import type { PayloadRepository } from './payload.repository';
+
+export const PROCESSOR_CONSUMER = 'processor.batch-accepted';
+export const LAKE_SCHEMA_VERSION = 1;
+
+/**
+ * Turns an accepted batch into a processed generation: number it, run the reference workload in
+ * DuckDB, upload the Parquet files under deterministic keys, then record the manifest and announce
+ * `generation.produced` in one transaction. Every step can be repeated after a crash with the same result.
+ */
+export class ProcessBatch {
+  constructor(
+    private readonly batches: BatchProcessingRepository,
+    private readonly payloads: PayloadRepository,
+    private readonly storage: ObjectStorage,
+    private readonly engine: LakeEngine,
+    private readonly workDir: string,
+    private readonly logger: Logger,
+  ) {}
+
+  async execute(message: BatchAcceptedV1, messageId: string): Promise<'processed' | 'duplicate'> {
+    const { batchId } = message.data;
+    context.annotate({ batchId });
+    const batch = await this.batches.findBatch(batchId);
+    if (!batch) throw new PermanentError(`batch ${batchId} does not exist`);
+    if (batch.status === 'correcting' || batch.status === 'completed') {
+      await this.batches.acknowledgeOnly(PROCESSOR_CONSUMER, messageId);
+      return 'duplicate';
+    }
+    const generation = await this.batches.startGeneration(batch);
+    if (generation.status === 'complete') {
+      await this.batches.acknowledgeOnly(PROCESSOR_CONSUMER, messageId);
+      return 'duplicate';
+    }
+    const started = Date.now();
+    const dir = join(this.workDir, `process-${batch.id}-${process.pid}`);
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    const conn = await this.engine.connect();
+    try {
+      const input = await this.payloads.fetch(batch, join(dir, 'input.ndjson'));
+      const written = await runWorkload(conn, {
+        ndjsonPath: input,
+        batchId: batch.id,
+        complexity: batch.options.complexity as 1 | 2 | 3 | 4 | 5,
+        outDir: join(dir, 'out'),
+      });
+      const partition = { dataset: batch.dataset, date: generation.partitionDate, generation: generation.number };
+      const files: ManifestEntry[] = [];
+      for (const table of WORKLOAD_TABLES) {
+        const file = written[table];
+        const key = objectKey(table, partition);
+        await this.storage.putFile(key, file.localFile, 'application/vnd.apache.parquet');
+        files.push({ table, key, rows: file.rows, bytes: file.bytes, sha256: file.sha256 });
+      }
+      const tables = Object.fromEntries(files.map((f) => [f.table, { rows: f.rows, files: 1 }]));
+      const spec = CATALOG['generation.produced'];
+      const announcement = buildMessage(
+        'generation.produced',
+        {
+          generationId: generation.id,
+          batchId: batch.id,
+          datasetId: batch.dataset_id,
+          dataset: batch.dataset,
+          number: generation.number,
+          stage: 'processed',
+          partitionDate: generation.partitionDate,
+          schemaVersion: LAKE_SCHEMA_VERSION,
+          tables,
+        },
+        { correlationId: message.correlationId },
+      );
+      const done = await this.batches.completeGeneration({
+        consumer: PROCESSOR_CONSUMER,
+        messageId,
+        batchId: batch.id,
+        generationId: generation.id,
+        files,
+        stats: { records: batch.record_count, millis: Date.now() - started },
+        announcement: { id: announcement.id, exchange: spec.exchange, routingKey: spec.routingKey, payload: announcement },
+      });
+      this.logger.info(
+        { generation: generation.number, dataset: batch.dataset, records: batch.record_count, ms: Date.now() - started },
+        done ? 'generation produced' : 'generation was already produced',
+      );
+      return done ? 'processed' : 'duplicate';
+    } finally {
+      conn.closeSync();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
