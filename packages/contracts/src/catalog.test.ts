@@ -226,3 +226,25 @@ describe('asyncapi.yaml agrees with the catalog', () => {
     }
   });
 });
+
+describe('README.md', () => {
+  it('has a registry row for every message', () => {
+    const readme = readFileSync(join(PACKAGE_DIR, 'README.md'), 'utf8');
+    for (const entry of Object.values(CATALOG)) {
+      const row = readme.split('\n').find((line) => line.startsWith(`| \`${entry.type}\``));
+      expect(row, entry.type).toBeDefined();
+      const cells = row?.split('|').map((cell) => cell.trim()) ?? [];
+      expect(cells.slice(1, 6)).toEqual([
+        `\`${entry.type}\``,
+        String(entry.version),
+        `\`${entry.exchange}\``,
+        `\`${entry.routingKey}\``,
+        entry.producer,
+      ]);
+      for (const { service, queue } of entry.consumers) {
+        expect(cells[6]).toContain(service);
+        expect(cells[7]).toContain(queue);
+      }
+    }
+  });
+});

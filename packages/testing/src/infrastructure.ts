@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
 
 /** Where the real services of a test run come from. */
 export interface Infrastructure {
@@ -30,6 +31,7 @@ function dockerAvailable(): boolean {
  * The one place that decides where tests find Postgres, RabbitMQ and S3:
  * - TEST_DATABASE_URL / TEST_RABBITMQ_URL (and optionally TEST_S3_ENDPOINT) given: use them;
  * - otherwise, with a Docker engine: start them with Testcontainers (Postgres, RabbitMQ, MinIO);
+ * - otherwise, when Postgres and RabbitMQ answer on their default local ports: use those;
  * - otherwise: fail with a message saying what to set.
  * It says which it used on stderr.
  */
@@ -48,6 +50,11 @@ export async function resolveInfrastructure(env: NodeJS.ProcessEnv = process.env
     };
   }
   if (!dockerAvailable()) {
+    const local = { db: 'postgres://postgres@127.0.0.1:5432/postgres', amqp: 'amqp://guest:guest@127.0.0.1:5672' };
+    if ((await reachable('127.0.0.1', 5432)) && (await reachable('127.0.0.1', 5672))) {
+      process.stderr.write('[genlake tests] no Docker engine and no TEST_* variables: using the local services on their default ports\n');
+      return { source: 'environment', databaseUrl: local.db, rabbitmqUrl: local.amqp, stop: async () => {} };
+    }
     throw new Error(
       'no test services: set TEST_DATABASE_URL and TEST_RABBITMQ_URL (for example ' +
         'postgres://postgres@127.0.0.1:5432/postgres and amqp://guest:guest@127.0.0.1:5672), or run a Docker engine for Testcontainers',
@@ -74,6 +81,21 @@ export async function resolveInfrastructure(env: NodeJS.ProcessEnv = process.env
       await Promise.all([pg.stop(), rabbit.stop(), minio.stop()]);
     },
   };
+}
+
+function reachable(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 1000 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
 }
 
 function redact(url: string): string {
