@@ -235,6 +235,7 @@ export class BatchIngestor {
 
     try {
       let rawBytes = 0;
+      let newlines = 0; // only to name the line of an encoding error
       const utf8 = new Utf8Checker();
       for await (const chunk of source.iterator({ destroyOnReturn: false })) {
         const buf = toBuffer(chunk);
@@ -242,10 +243,11 @@ export class BatchIngestor {
         if (rawBytes > limits.maxBytes) return run.tooLarge(`the body is larger than ${limits.maxBytes} bytes`);
         const bad = utf8.check(buf);
         if (bad >= 0) {
-          parser.write(buf.subarray(0, bad)); // to learn the line, and report the rows before it
+          parser.write(buf.subarray(0, bad)); // report the rows before it too
           if (!(await drain())) return run.finish();
-          return run.abort('the body is not valid UTF-8', parser.info.lines, 'invalid UTF-8');
+          return run.abort('the body is not valid UTF-8', newlines + countNewlines(buf, bad) + 1, 'invalid UTF-8');
         }
+        newlines += countNewlines(buf, buf.length);
         parser.write(buf);
         if (fatal ?? parser.errored) break;
         if (!(await drain())) return run.finish();
@@ -253,7 +255,7 @@ export class BatchIngestor {
       if (!(fatal ?? parser.errored) && utf8.pendingIncomplete()) {
         return run.abort(
           'the body is not valid UTF-8',
-          parser.info.lines,
+          newlines + 1,
           'invalid UTF-8 (a truncated character at the end)',
         );
       }
@@ -503,6 +505,12 @@ async function writeWithBackpressure(sink: Writable, chunk: Buffer): Promise<voi
     sink.on('error', onError);
     sink.on('close', onClose);
   });
+}
+
+function countNewlines(buf: Buffer, end: number): number {
+  let n = 0;
+  for (let k = buf.indexOf(0x0a); k !== -1 && k < end; k = buf.indexOf(0x0a, k + 1)) n++;
+  return n;
 }
 
 function toBuffer(chunk: unknown): Buffer {

@@ -255,6 +255,16 @@ describe('normalizeRecord: properties', () => {
   const recordLike = fc.record(fields, { requiredKeys: [] });
   const { extra: _extra, ...known } = fields;
   const nearlyValid = fc.record(known, { requiredKeys: ['entity', 'ts', 'metric', 'value'] });
+  const valid = fc.record(
+    {
+      entity: fc.string({ minLength: 1, maxLength: 256 }).filter((s) => s.trim() !== ''),
+      ts: fields.ts,
+      metric: fc.oneof(fc.string({ minLength: 1, maxLength: 128 }), fc.constantFrom(' CPU.Load ', 'İstanbul', 'ẞ')),
+      value: fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer()),
+      tags: fc.dictionary(fc.string({ minLength: 1, maxLength: 10 }), fc.string({ maxLength: 10 }), { maxKeys: 8 }),
+    },
+    { requiredKeys: ['entity', 'ts', 'metric', 'value'] },
+  );
 
   it('never throws on arbitrary JSON values or record-like objects', () => {
     fc.assert(
@@ -270,7 +280,7 @@ describe('normalizeRecord: properties', () => {
   it('accepted records round-trip: normalizing the normalized output gives the same object', () => {
     let accepted = 0;
     fc.assert(
-      fc.property(fc.oneof(nearlyValid, recordLike), fc.nat(), (v, i) => {
+      fc.property(fc.oneof(valid, nearlyValid, recordLike), fc.nat(), (v, i) => {
         const r = normalizeRecord(v, i);
         if (!r.ok) return;
         accepted++;
@@ -286,6 +296,6 @@ describe('normalizeRecord: properties', () => {
       }),
       { numRuns: 3000 },
     );
-    expect(accepted).toBeGreaterThan(100);
+    expect(accepted).toBeGreaterThan(500);
   });
 });
