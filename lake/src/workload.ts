@@ -51,10 +51,20 @@ export class WorkloadInputError extends Error {
 /** feature_id = window_id * FEATURE_ID_FACTOR + pass (passes never reach the factor). */
 export const FEATURE_ID_FACTOR = 8;
 
+/**
+ * SQL for the exponent e such that |x| * 2^e stays below 2^(bits + 1): the scale that turns doubles into
+ * integers for exact, order-independent sums. Clamped to ±1000 so 2^e stays a normal double.
+ */
+function scaleExponent(maxAbs: string, bits: number): string {
+  return `CAST(CASE WHEN ${maxAbs} > 0 THEN least(greatest(${bits} - floor(log2(${maxAbs})), -1000), 1000) ELSE 0 END AS INTEGER)`;
+}
+
 const T = {
   input: '__genlake_wl_input',
   obs: '__genlake_wl_observations',
   windows: '__genlake_wl_windows',
+  series: '__genlake_wl_series',
+  sums: '__genlake_wl_sums',
   features: '__genlake_wl_features',
   estimates: '__genlake_wl_estimates',
 };
@@ -72,14 +82,14 @@ export async function runWorkload(conn: DuckDBConnection, options: WorkloadOptio
   const { windowSeconds, passes } = complexitySettings(options.complexity);
   const width = `INTERVAL ${windowSeconds} SECOND`;
   try {
-    // 1. Read and normalize. ts is parsed with its offset and converted to UTC wall time.
+    // 1. Read and normalize. ts is parsed with its offset and stored as UTC.
     await conn.run(`
       CREATE OR REPLACE TEMP TABLE ${T.input} AS
       SELECT
         CAST(i AS BIGINT) AS obs_id,
         trim(entity) AS entity,
         lower(trim(metric)) AS metric,
-        timezone('UTC', ts) AS ts,
+        make_timestamp(epoch_us(ts)) AS ts,
         value,
         CASE WHEN tags IS NULL OR json_type(tags) = 'NULL' THEN NULL ELSE CAST(tags AS VARCHAR) END AS tags
       FROM read_json(${sqlString(options.ndjsonPath)}, format = 'newline_delimited',
@@ -107,40 +117,71 @@ export async function runWorkload(conn: DuckDBConnection, options: WorkloadOptio
         USING (entity, metric, ts)`);
     await conn.run(`DROP TABLE ${T.input}`);
 
-    // 3. Windows over non-duplicates. Ordered aggregates make the floating-point sums independent of threads.
+    // 3. Windows over non-duplicates. Sums are exact integer sums of values scaled by a power of two per
+    //    series (entity, metric), so they do not depend on the order DuckDB's threads add them in.
+    await conn.run(`
+      CREATE OR REPLACE TEMP TABLE ${T.series} AS
+      SELECT entity, metric, ${scaleExponent('max(abs(value))', 89)} AS s
+      FROM ${T.obs} WHERE NOT is_duplicate GROUP BY entity, metric`);
+    await conn.run(`
+      CREATE OR REPLACE TEMP TABLE ${T.sums} AS
+      SELECT o.entity, o.metric, o.window_start, s.s, count(*) AS n,
+        sum(CAST(o.value * pow(2.0, s.s) AS HUGEINT)) AS sum_k,
+        min(o.value) AS value_min, max(o.value) AS value_max,
+        arg_min(o.obs_id, o.ts) AS first_obs_id, arg_max(o.obs_id, o.ts) AS last_obs_id,
+        min(o.ts) AS first_ts, max(o.ts) AS last_ts
+      FROM ${T.obs} o JOIN ${T.series} s USING (entity, metric)
+      WHERE NOT o.is_duplicate
+      GROUP BY o.entity, o.metric, o.window_start, s.s`);
+    // Sample standard deviation: exact integer sum of squared deviations from the mean, scaled per window.
     await conn.run(`
       CREATE OR REPLACE TEMP TABLE ${T.windows} AS
-      SELECT row_number() OVER (ORDER BY entity, metric, window_start) AS window_id, *
-      FROM (
-        SELECT entity, metric, window_start, window_start + ${width} AS window_end,
-          count(*) AS obs_count,
-          avg(value ORDER BY obs_id) AS value_mean,
-          min(value) AS value_min,
-          max(value) AS value_max,
-          stddev_samp(value ORDER BY obs_id) AS value_stddev,
-          arg_min(obs_id, ts) AS first_obs_id,
-          arg_max(obs_id, ts) AS last_obs_id
-        FROM ${T.obs} WHERE NOT is_duplicate
-        GROUP BY entity, metric, window_start)`);
+      WITH w AS (
+        SELECT *, CAST(sum_k AS DOUBLE) / n AS mean_k,
+          value_max * pow(2.0, s) - value_min * pow(2.0, s) AS range_k
+        FROM ${T.sums}
+      ), spread AS (
+        SELECT w.entity, w.metric, w.window_start,
+          sum(CAST(pow((o.value * pow(2.0, w.s) - w.mean_k) * pow(2.0, w.u), 2) AS HUGEINT)) AS sum_d2
+        FROM (SELECT *, ${scaleExponent('range_k', 44)} AS u FROM w WHERE n > 1 AND range_k > 0) w
+        JOIN ${T.obs} o USING (entity, metric, window_start)
+        WHERE NOT o.is_duplicate
+        GROUP BY ALL
+      )
+      SELECT row_number() OVER (ORDER BY w.entity, w.metric, w.window_start) AS window_id,
+        w.entity, w.metric, w.window_start, w.window_start + ${width} AS window_end,
+        w.n AS obs_count,
+        w.mean_k / pow(2.0, w.s) AS value_mean,
+        w.value_min, w.value_max,
+        CASE
+          WHEN w.n = 1 THEN NULL
+          WHEN w.range_k = 0 THEN 0.0
+          ELSE sqrt(CAST(d.sum_d2 AS DOUBLE) / (w.n - 1)) / pow(2.0, ${scaleExponent('w.range_k', 44)}) / pow(2.0, w.s)
+        END AS value_stddev,
+        w.first_obs_id, w.last_obs_id, w.s, w.sum_k
+      FROM w LEFT JOIN spread d USING (entity, metric, window_start)`);
 
     // 4. Features: pass 1 = window mean; pass p = mean of pass p-1 over this and the previous p-1 windows,
     //    summed in window order.
+    const delta = 'value - lag(value) OVER (PARTITION BY entity, metric ORDER BY window_id)';
     await conn.run(`
       CREATE OR REPLACE TEMP TABLE ${T.features} AS
       SELECT window_id * ${FEATURE_ID_FACTOR} + 1 AS feature_id, window_id, 1 AS pass,
-        CAST(NULL AS BIGINT) AS parent_feature_id, entity, metric, window_start, value_mean AS value
-      FROM ${T.windows}`);
+        CAST(NULL AS BIGINT) AS parent_feature_id, entity, metric, window_start, value, ${delta} AS delta
+      FROM (SELECT *, value_mean AS value FROM ${T.windows})`);
     for (let pass = 2; pass <= passes; pass++) {
       const lags = [...Array(pass - 1).keys()].map(
-        (k) => `coalesce(lag(value, ${k + 1}) OVER (PARTITION BY entity, metric ORDER BY window_start), 0)`,
+        (k) => `coalesce(lag(value, ${k + 1}) OVER (PARTITION BY entity, metric ORDER BY window_id), 0)`,
       );
-      const sum = ['value', ...lags].join(' + ');
-      const count = `least(row_number() OVER (PARTITION BY entity, metric ORDER BY window_start), ${pass})`;
+      const count = `least(row_number() OVER (PARTITION BY entity, metric ORDER BY window_id), ${pass})`;
       await conn.run(`
         INSERT INTO ${T.features}
-        SELECT window_id * ${FEATURE_ID_FACTOR} + ${pass}, window_id, ${pass}, feature_id, entity, metric,
-          window_start, (${sum}) / ${count}
-        FROM ${T.features} WHERE pass = ${pass - 1}`);
+        SELECT feature_id, window_id, pass, parent_feature_id, entity, metric, window_start, value, ${delta}
+        FROM (
+          SELECT window_id * ${FEATURE_ID_FACTOR} + ${pass} AS feature_id, window_id, ${pass} AS pass,
+            feature_id AS parent_feature_id, entity, metric, window_start,
+            (${['value', ...lags].join(' + ')}) / ${count} AS value
+          FROM ${T.features} WHERE pass = ${pass - 1})`);
     }
 
     // 5. Estimates: last-pass feature of the latest window, plus statistics over non-duplicates.
@@ -150,9 +191,9 @@ export async function runWorkload(conn: DuckDBConnection, options: WorkloadOptio
         SELECT entity, metric, max(window_id) AS window_id, count(*) AS window_count
         FROM ${T.windows} GROUP BY entity, metric
       ), stats AS (
-        SELECT entity, metric, avg(value ORDER BY obs_id) AS mean, count(*) AS obs_count,
-          min(ts) AS first_ts, max(ts) AS last_ts
-        FROM ${T.obs} WHERE NOT is_duplicate GROUP BY entity, metric
+        SELECT entity, metric, CAST(sum(sum_k) AS DOUBLE) / sum(n) / pow(2.0, any_value(s)) AS mean,
+          sum(n) AS obs_count, min(first_ts) AS first_ts, max(last_ts) AS last_ts
+        FROM ${T.sums} GROUP BY entity, metric
       )
       SELECT row_number() OVER (ORDER BY l.entity, l.metric) AS estimate_id, l.entity, l.metric, f.value,
         s.mean, s.obs_count, l.window_count, s.first_ts, s.last_ts, f.feature_id AS source_feature_id
@@ -176,11 +217,7 @@ export async function runWorkload(conn: DuckDBConnection, options: WorkloadOptio
       throw new Error(`internal error: ${check.n} records but ${out.observations.rows} observations`);
     }
     await write('windows', `SELECT * FROM ${T.windows}`);
-    await write(
-      'features',
-      `SELECT *, value - lag(value) OVER (PARTITION BY entity, metric, pass ORDER BY window_start) AS delta
-       FROM ${T.features}`,
-    );
+    await write('features', `SELECT * FROM ${T.features}`);
     await write('estimates', `SELECT * FROM ${T.estimates}`);
     return out;
   } finally {

@@ -33,30 +33,48 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
   }
 }
 
+/** Arbitrary constant naming genlake's migration lock among Postgres advisory locks. */
+const MIGRATION_LOCK_ID = 7_254_310_881;
+
 /**
- * Applies every pending migration in `migrations/sql` with node-pg-migrate. Its advisory lock makes
- * concurrent starts safe: one service migrates, the others wait and then find nothing to do.
+ * Applies every pending migration in `migrations/sql` with node-pg-migrate. Services call this as they
+ * start, possibly all at once: a session advisory lock makes the others wait (node-pg-migrate's own
+ * lock would make them fail instead), then they find nothing to do.
  */
 export async function migrate(options: MigrateOptions): Promise<string[]> {
   const log = options.log ?? (() => {});
+  const quiet = (m: string) => {
+    // numbered (not timestamped) file names are intended
+    if (!m.startsWith("Can't determine timestamp") && !m.startsWith('No migrations to run')) log(m);
+  };
   if (await ensureDatabase(options.databaseUrl)) log('created database');
-  const { runner } = await import('node-pg-migrate');
-  const applied = await runner({
-    databaseUrl: options.databaseUrl,
-    dir: MIGRATIONS_DIR,
-    direction: 'up',
-    migrationsTable: 'schema_migrations',
-    count: Number.POSITIVE_INFINITY,
-    checkOrder: true,
-    singleTransaction: true,
-    verbose: false,
-    log: () => {},
-    logger: { debug: () => {}, info: () => {}, warn: (m: string) => {
-      // numbered (not timestamped) file names are intended
-      if (!m.startsWith("Can't determine timestamp")) log(m);
-    }, error: (m: string) => log(m) },
-  } as never);
-  const names = (applied as Array<{ name: string }>).map((m) => m.name);
-  if (names.length) log(`applied migrations: ${names.join(', ')}`);
-  return names;
+  const lockSql = postgres(options.databaseUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    const lock = await lockSql.reserve();
+    try {
+      await lock`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
+      const { runner } = await import('node-pg-migrate');
+      const applied = await runner({
+        databaseUrl: options.databaseUrl,
+        dir: MIGRATIONS_DIR,
+        direction: 'up',
+        migrationsTable: 'schema_migrations',
+        count: Number.POSITIVE_INFINITY,
+        checkOrder: true,
+        singleTransaction: true,
+        noLock: true,
+        verbose: false,
+        log: () => {},
+        logger: { debug: () => {}, info: quiet, warn: quiet, error: log },
+      } as never);
+      const names = (applied as Array<{ name: string }>).map((m) => m.name);
+      if (names.length) log(`applied migrations: ${names.join(', ')}`);
+      return names;
+    } finally {
+      await lock`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`.catch(() => {});
+      lock.release();
+    }
+  } finally {
+    await lockSql.end({ timeout: 5 });
+  }
 }

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { type INestApplication, type LoggerService, Module, type Type } from '@nestjs/common';
+import { type DynamicModule, type INestApplication, type LoggerService, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { context, correlationIdFrom } from '../logging/context';
@@ -33,7 +33,7 @@ export interface HttpAppOptions {
  * controller, a correlation id per request (header `x-correlation-id`), request metrics, JSON errors.
  */
 export async function createHttpApp(
-  feature: Type | undefined,
+  feature: Type | DynamicModule | undefined,
   runtime: ServiceRuntime,
   options: HttpAppOptions = {},
 ): Promise<NestFastifyApplication> {

@@ -1,4 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { Logger } from '../logging/logger';
 
@@ -17,7 +18,7 @@ export class JsonExceptionFilter implements ExceptionFilter {
       const body = exception.getResponse();
       const payload =
         typeof body === 'string'
-          ? { statusCode: status, error: exception.name, message: body }
+          ? { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: body }
           : { statusCode: status, ...(body as object) };
       void reply.status(status).send(payload);
       return;
@@ -26,7 +27,7 @@ export class JsonExceptionFilter implements ExceptionFilter {
     if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
       void reply
         .status(fastifyError.statusCode)
-        .send({ statusCode: fastifyError.statusCode, error: fastifyError.code ?? 'Bad Request', message: fastifyError.message });
+        .send({ statusCode: fastifyError.statusCode, error: STATUS_CODES[fastifyError.statusCode] ?? 'Error', message: fastifyError.message });
       return;
     }
     this.logger.error({ err: exception instanceof Error ? { message: exception.message, stack: exception.stack } : String(exception) }, 'unhandled error');

@@ -1,4 +1,4 @@
-import { DEAD_EXCHANGE, HEADERS, RETRY_EXCHANGE, type RetryPolicy, delayQueueName, nextRetry, validateMessage } from '@genlake/contracts';
+import { DEAD_EXCHANGE, HEADERS, RETRY_EXCHANGE, type RetryPolicy, delayQueueName, nextRetry, queueTopology, validateMessage } from '@genlake/contracts';
 import { type AsyncMessage, type Consumer, ConsumerStatus } from 'rabbitmq-client';
 import { context } from '../logging/context';
 import type { Logger } from '../logging/logger';
@@ -57,9 +57,12 @@ export class MessageConsumer<M> {
   async start(): Promise<void> {
     const def = this.def;
     await this.broker.declareConsumerTopology(def.queue, def.routingKey, def.retry);
+    const [main] = queueTopology(def.queue, def.routingKey, def.retry);
     this.consumer = this.broker.connection.createConsumer(
       {
         queue: def.queue,
+        // The same declaration as the topology, so a redeclare after a reconnect matches the queue.
+        queueOptions: { queue: main.name, durable: true, arguments: main.arguments },
         qos: { prefetchCount: Math.max(def.prefetch, def.concurrency) },
         concurrency: def.concurrency,
         // When even dead-lettering fails (broker trouble) the message goes back; the quorum

@@ -1,0 +1,3 @@
+export * from './duckdb';
+export * from './tables';
+export * from './workload';
