@@ -22,7 +22,8 @@ export interface LakeEngineOptions {
  */
 export class LakeEngine {
   private instance: Promise<DuckDBInstance> | undefined;
-  private readonly connections = new Set<DuckDBConnection>();
+  /** Weak, so connections their users close and drop are not kept alive here. */
+  private readonly connections = new Set<WeakRef<DuckDBConnection>>();
   private closed = false;
 
   constructor(readonly options: LakeEngineOptions = {}) {}
@@ -54,15 +55,16 @@ export class LakeEngine {
     const instance = await this.start();
     const conn = await instance.connect();
     await conn.run("SET TimeZone = 'UTC'");
-    this.connections.add(conn);
+    for (const ref of this.connections) if (!ref.deref()) this.connections.delete(ref);
+    this.connections.add(new WeakRef(conn));
     return conn;
   }
 
-  /** Closes every connection and the instance; later `connect` calls fail. */
+  /** Closes the instance and the connections still in use (closing one twice is harmless); later `connect` calls fail. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const conn of this.connections) conn.closeSync();
+    for (const ref of this.connections) ref.deref()?.closeSync();
     this.connections.clear();
     const instance = this.instance;
     this.instance = undefined;

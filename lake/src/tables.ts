@@ -126,7 +126,8 @@ export function tableDefinitionErrors(value: unknown): string[] {
           errors.push(`${at} must be an object`);
           return;
         }
-        for (const key of Object.keys(column)) if (!COLUMN_KEYS.includes(key)) errors.push(`${at}: unknown property "${key}"`);
+        for (const key of Object.keys(column))
+          if (!COLUMN_KEYS.includes(key)) errors.push(`${at}: unknown property "${key}"`);
         if (!isIdentifier(column.name)) errors.push(`${at}: name must be a lower-case snake_case identifier`);
         else if (columnNames.has(column.name)) errors.push(`${at}: duplicate column name "${column.name}"`);
         else if (PARTITION_KEYS.some((p) => p.name === column.name)) {
@@ -192,7 +193,9 @@ export function referenceErrors(tables: Record<string, TableDefinition>): string
       const target = tables[targetTable]?.columns.find((c) => c.name === targetColumn);
       if (!target) errors.push(`${table.name}.${column.name}: references unknown column ${column.references}`);
       else if (target.type !== column.type) {
-        errors.push(`${table.name}.${column.name}: type ${column.type} differs from ${column.references} (${target.type})`);
+        errors.push(
+          `${table.name}.${column.name}: type ${column.type} differs from ${column.references} (${target.type})`,
+        );
       }
     }
   }

@@ -1,3 +1,4 @@
+import { Connection } from 'rabbitmq-client';
 import { randomBytes } from 'node:crypto';
 import { freshDatabase } from './databases';
 import { connectS3, type S3TestServer, startS3rver } from './s3-server';
@@ -39,12 +40,17 @@ async function management(amqpUrl: string, method: string, path: string, body?: 
   return res;
 }
 
-/** Queue depth through the management API (messages ready + unacknowledged). */
-export async function queueDepth(amqpUrl: string, vhost: string, queue: string): Promise<number> {
-  const res = await management(amqpUrl, 'GET', `/queues/${encodeURIComponent(vhost)}/${encodeURIComponent(queue)}`);
-  if (res.status === 404) return 0;
-  const q = (await res.json()) as { messages?: number };
-  return q.messages ?? 0;
+/** Messages in a queue (ready + unacknowledged), read with a passive declare: exact and immediate. */
+export async function queueDepth(amqpUrl: string, _vhost: string, queue: string): Promise<number> {
+  const connection = new Connection({ url: amqpUrl, retryLow: 100, retryHigh: 500 });
+  try {
+    const ok = await connection.queueDeclare({ queue, passive: true });
+    return ok.messageCount;
+  } catch {
+    return 0;
+  } finally {
+    await connection.close();
+  }
 }
 
 /**

@@ -30,6 +30,8 @@ export class Broker {
       retryLow: 500,
       retryHigh: 5_000,
       connectionTimeout: 5_000,
+      // A publish waiting for a connection fails after this, instead of hanging.
+      acquireTimeout: 5_000,
     });
     this.connection.on('error', (err) => {
       if (!this.closed) this.logger.warn({ err: err.message }, 'rabbitmq connection error');

@@ -48,6 +48,9 @@ export class OutboxRelay {
     let lastPurge = 0;
     while (this.running) {
       try {
+        // Claim rows only with a connection up: a publish would otherwise wait for one while
+        // holding the rows' locks and a database connection.
+        if (!this.broker.ready) throw new Error('not connected to RabbitMQ');
         const sent = await this.outbox.publishPending(batchSize, async (rows) => {
           await Promise.all(
             rows.map((row) =>
