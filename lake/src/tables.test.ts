@@ -108,6 +108,18 @@ describe('table definitions', () => {
     ]);
   });
 
+  it('are all documented in lake/README.md', () => {
+    const readme = readFileSync(join(TABLES_DIR, '..', 'README.md'), 'utf8').replace(/ +/g, ' ');
+    for (const table of Object.values(lakeTables)) {
+      expect(readme).toContain(`### \`${table.name}\` (${table.stage})`);
+      for (const c of table.columns) {
+        expect(readme, `${table.name}.${c.name}`).toContain(
+          `| \`${c.name}\` | \`${c.type}\` | ${c.nullable ? 'yes' : 'no'} |`,
+        );
+      }
+    }
+  });
+
   it('load from a directory and fail loudly on a broken one', () => {
     expect(Object.keys(loadTableDefinitions(TABLES_DIR)).sort()).toEqual([...tableNames]);
     expect(() => loadTableDefinitions(join(TABLES_DIR, '..', 'src'))).toThrow(/no \*\.table\.json/);

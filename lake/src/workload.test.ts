@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeBatch, writeNdjson } from './batch.fixture';
 import { LakeEngine, sqlString } from './duckdb';
@@ -266,6 +267,27 @@ describe('runWorkload input checks', () => {
     ).rejects.toThrow(WorkloadInputError);
   });
 
+  it('rejects malformed lines and unparsable fields as input errors', async () => {
+    const path = join(dir, 'malformed.ndjson');
+    for (const body of [
+      '{"i":0,"entity":"e","ts":"2026-01-01T00:00:00Z","metric":"m","value":1}\n{broken\n',
+      '{"i":0,"entity":"e","ts":"yesterday","metric":"m","value":1}\n',
+      '{"i":0,"entity":"e","ts":"2026-01-01T00:00:00Z","metric":"m","value":"high"}\n',
+    ]) {
+      writeFileSync(path, body);
+      await expect(
+        runWorkload(conn, { ndjsonPath: path, batchId: 'b', complexity: 1, outDir: join(dir, 'malformed') }),
+      ).rejects.toThrow(WorkloadInputError);
+    }
+  });
+
+  it('writes empty tables for an empty batch', async () => {
+    const path = join(dir, 'empty.ndjson');
+    writeFileSync(path, '');
+    const out = await runWorkload(conn, { ndjsonPath: path, batchId: 'b', complexity: 2, outDir: join(dir, 'empty') });
+    expect(Object.values(out).map((f) => f.rows)).toEqual([0, 0, 0, 0]);
+  });
+
   it('rejects repeated record indexes', async () => {
     const path = join(dir, 'repeat.ndjson');
     writeNdjson(path, [
@@ -287,4 +309,93 @@ describe('runWorkload input checks', () => {
     expect(w).toEqual({ s: '2026-01-01 00:30:00', value_mean: 4.5, value_stddev: null });
     expect(await scalar(`SELECT value FROM ${file(out, 'estimates')}`)).toBe(4.5);
   });
+
+  it('keeps windows exact across extreme magnitudes within a series', async () => {
+    const path = join(dir, 'magnitudes.ndjson');
+    const at = (h: number, sec: number) => new Date(Date.UTC(2026, 0, 1, h, 0, sec)).toISOString();
+    const values: [number, number][] = [
+      [0, 1e10],
+      [0, -1e10 + 1],
+      [1, 1e-20],
+      [1, 3e-20],
+      [1, 2e-20],
+      [2, 0],
+      [2, 0],
+    ];
+    writeNdjson(
+      path,
+      values.map(([h, value], i) => ({ i, entity: 'x', metric: 'm', ts: at(h, i), value })),
+    );
+    const out = await runWorkload(conn, { ndjsonPath: path, batchId: 'b', complexity: 1, outDir: join(dir, 'mag') });
+    const w = await rows(`SELECT value_mean, value_stddev FROM ${file(out, 'windows')} ORDER BY window_id`);
+    expect(w[0].value_mean).toBe(0.5);
+    expect(Math.abs((w[0].value_stddev as number) - (2e10 - 1) / Math.SQRT2) / 1e10).toBeLessThan(1e-15);
+    expect(Math.abs((w[1].value_mean as number) - 2e-20) / 2e-20).toBeLessThan(1e-15);
+    expect(Math.abs((w[1].value_stddev as number) - 1e-20) / 1e-20).toBeLessThan(1e-15);
+    expect(w[2]).toEqual({ value_mean: 0, value_stddev: 0 });
+  });
+});
+
+describe('runWorkload against a reference model', () => {
+  it('matches per-window counts, extremes and means for random batches', async () => {
+    const record = fc.record({
+      entity: fc.constantFrom('a', 'b', ' a'),
+      metric: fc.constantFrom('m', 'M', 'n'),
+      second: fc.integer({ min: 0, max: 7200 }),
+      value: fc.oneof(
+        fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true }),
+        fc.integer({ min: -5, max: 5 }),
+      ),
+    });
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(record, { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 1, max: 5 }),
+        async (recs, c) => {
+          const { windowSeconds } = complexitySettings(c);
+          const path = join(dir, `prop-${run}.ndjson`);
+          const lines = recs.map((r, i) => ({
+            i,
+            entity: r.entity,
+            metric: r.metric,
+            ts: new Date(Date.UTC(2026, 0, 1) + r.second * 1000).toISOString(),
+            value: Object.is(r.value, -0) ? 0 : r.value,
+          }));
+          writeNdjson(path, lines);
+          const out = await runWorkload(conn, {
+            ndjsonPath: path,
+            batchId: 'p',
+            complexity: c,
+            outDir: join(dir, `prop-${run++}`),
+          });
+          const latest = new Map<string, (typeof lines)[number]>();
+          for (const r of lines) latest.set(`${r.entity.trim()}|${r.metric.toLowerCase()}|${r.ts}`, r);
+          const model = new Map<string, number[]>();
+          for (const [key, r] of latest) {
+            const [entity, metric] = key.split('|');
+            const start = Math.floor(Date.parse(r.ts) / 1000 / windowSeconds) * windowSeconds;
+            const wkey = `${entity}|${metric}|${start}`;
+            model.set(wkey, [...(model.get(wkey) ?? []), r.value]);
+          }
+          const got = await rows(
+            `SELECT entity || '|' || metric || '|' || epoch(window_start)::BIGINT AS k, obs_count, value_min, value_max,
+             value_mean FROM ${file(out, 'windows')}`,
+          );
+          expect(got.length).toBe(model.size);
+          expect(out.observations.rows).toBe(lines.length);
+          for (const g of got) {
+            const values = model.get(g.k as string) ?? [];
+            expect(g.obs_count).toBe(values.length);
+            expect(g.value_min).toBe(Math.min(...values));
+            expect(g.value_max).toBe(Math.max(...values));
+            const mean = values.reduce((a, b) => a + b, 0) / values.length;
+            const scale = Math.max(...values.map(Math.abs), 1e-300);
+            expect(Math.abs((g.value_mean as number) - mean)).toBeLessThanOrEqual(scale * 1e-12);
+          }
+        },
+      ),
+      { numRuns: 25, seed: 20260101 },
+    );
+  }, 30_000);
 });

@@ -61,10 +61,12 @@ function scaleExponent(maxAbs: string, bits: number): string {
 
 const T = {
   input: '__genlake_wl_input',
-  obs: '__genlake_wl_observations',
-  windows: '__genlake_wl_windows',
+  winners: '__genlake_wl_winners',
+  wstats: '__genlake_wl_window_stats',
   series: '__genlake_wl_series',
+  members: '__genlake_wl_window_members',
   sums: '__genlake_wl_sums',
+  windows: '__genlake_wl_windows',
   features: '__genlake_wl_features',
   estimates: '__genlake_wl_estimates',
 };
@@ -73,8 +75,9 @@ const T = {
  * The reference processing workload (see lake/README.md): normalizes records, flags duplicates, groups
  * them into windows, derives `passes` feature passes per window and one estimate per entity and metric.
  * Writes observations, windows, features and estimates as Parquet files to `outDir`. The output is
- * byte-for-byte deterministic for the same input: ids come from sort orders, floating-point aggregates
- * run in a fixed order, and every file is sorted by a unique key.
+ * byte-for-byte deterministic for the same input and any thread count: ids come from sort orders, sums of
+ * doubles are exact integer sums, moving averages add up in window order, and every file is sorted by a
+ * unique key.
  *
  * Uses temporary tables named `__genlake_wl_*` on the connection, so one connection runs one workload at a time.
  */
@@ -82,8 +85,10 @@ export async function runWorkload(conn: DuckDBConnection, options: WorkloadOptio
   const { windowSeconds, passes } = complexitySettings(options.complexity);
   const width = `INTERVAL ${windowSeconds} SECOND`;
   try {
-    // 1. Read and normalize. ts is parsed with its offset and stored as UTC.
-    await conn.run(`
+    // 1. Read and normalize. ts is parsed with its offset and stored as UTC. Unreadable input (malformed JSON,
+    //    wrong types) is a WorkloadInputError.
+    await conn
+      .run(`
       CREATE OR REPLACE TEMP TABLE ${T.input} AS
       SELECT
         CAST(i AS BIGINT) AS obs_id,
@@ -93,7 +98,12 @@ export async function runWorkload(conn: DuckDBConnection, options: WorkloadOptio
         value,
         CASE WHEN tags IS NULL OR json_type(tags) = 'NULL' THEN NULL ELSE CAST(tags AS VARCHAR) END AS tags
       FROM read_json(${sqlString(options.ndjsonPath)}, format = 'newline_delimited',
-        columns = {i: 'BIGINT', entity: 'VARCHAR', ts: 'TIMESTAMPTZ', metric: 'VARCHAR', value: 'DOUBLE', tags: 'JSON'})`);
+        columns = {i: 'BIGINT', entity: 'VARCHAR', ts: 'TIMESTAMPTZ', metric: 'VARCHAR', value: 'DOUBLE', tags: 'JSON'})`)
+      .catch((err: unknown) => {
+        const message = err instanceof Error ? err.message : String(err);
+        if (/^(Invalid Input|Conversion) Error/.test(message)) throw new WorkloadInputError(message);
+        throw err;
+      });
     const check = (
       await conn.runAndReadAll(`
         SELECT count(*) AS n, count(DISTINCT obs_id) AS ids,
@@ -108,58 +118,75 @@ export async function runWorkload(conn: DuckDBConnection, options: WorkloadOptio
       throw new WorkloadInputError(`record indexes (i) repeat: ${check.n} records, ${check.ids} distinct indexes`);
     }
 
-    // 2. Duplicates: among records with the same entity, metric and ts the highest index wins.
+    // 2. Duplicates: among records with the same entity, metric and ts the highest index wins; the winners
+    //    are the observations that count.
     await conn.run(`
-      CREATE OR REPLACE TEMP TABLE ${T.obs} AS
-      SELECT i.*, time_bucket(${width}, i.ts) AS window_start, (i.obs_id < w.winner) AS is_duplicate
-      FROM ${T.input} i
-      JOIN (SELECT entity, metric, ts, max(obs_id) AS winner FROM ${T.input} GROUP BY ALL) w
-        USING (entity, metric, ts)`);
-    await conn.run(`DROP TABLE ${T.input}`);
+      CREATE OR REPLACE TEMP TABLE ${T.winners} AS
+      SELECT entity, metric, ts, time_bucket(${width}, ts) AS window_start,
+        max(obs_id) AS obs_id, arg_max(value, obs_id) AS value
+      FROM ${T.input} GROUP BY entity, metric, ts`);
 
-    // 3. Windows over non-duplicates. Sums are exact integer sums of values scaled by a power of two per
-    //    series (entity, metric), so they do not depend on the order DuckDB's threads add them in.
+    // 3. Windows. Counts, extremes and ids come from one grouping; window_id numbers windows in
+    //    (entity, metric, window_start) order.
+    await conn.run(`
+      CREATE OR REPLACE TEMP TABLE ${T.wstats} AS
+      SELECT row_number() OVER (ORDER BY entity, metric, window_start) AS window_id, *
+      FROM (
+        SELECT entity, metric, window_start, count(*) AS n,
+          min(value) AS value_min, max(value) AS value_max, max(abs(value)) AS max_abs,
+          arg_min(obs_id, ts) AS first_obs_id, arg_max(obs_id, ts) AS last_obs_id,
+          min(ts) AS first_ts, max(ts) AS last_ts
+        FROM ${T.winners} GROUP BY entity, metric, window_start)`);
+    //    Means come from exact integer sums, so they do not depend on the order in which DuckDB's threads
+    //    add rows up: each value is scaled by 2^s (s per window, so that |value| * 2^s < 2^90), split into
+    //    an integer part and a remainder, and the remainder is summed as an integer at a 2^88 finer
+    //    resolution. Series means use the same sums at a per-series scale.
     await conn.run(`
       CREATE OR REPLACE TEMP TABLE ${T.series} AS
-      SELECT entity, metric, ${scaleExponent('max(abs(value))', 89)} AS s
-      FROM ${T.obs} WHERE NOT is_duplicate GROUP BY entity, metric`);
+      SELECT entity, metric, ${scaleExponent('max(max_abs)', 89)} AS ss
+      FROM ${T.wstats} GROUP BY entity, metric`);
+    await conn.run(`
+      CREATE OR REPLACE TEMP TABLE ${T.members} AS
+      SELECT o.entity, o.metric, o.ts, o.obs_id, o.value, w.window_id, w.sw, w.ss
+      FROM ${T.winners} o
+      JOIN (
+        SELECT w.entity, w.metric, w.window_start, w.window_id, ${scaleExponent('w.max_abs', 89)} AS sw, s.ss
+        FROM ${T.wstats} w JOIN ${T.series} s USING (entity, metric)
+      ) w USING (entity, metric, window_start)`);
+    await conn.run(`DROP TABLE ${T.winners}`);
+    const split = (x: string, name: string): string =>
+      `sum(CAST(${x} AS HUGEINT)) AS ${name}_hi, ` +
+      `sum(CAST((${x} - CAST(CAST(${x} AS HUGEINT) AS DOUBLE)) * pow(2.0, 88) AS HUGEINT)) AS ${name}_lo`;
     await conn.run(`
       CREATE OR REPLACE TEMP TABLE ${T.sums} AS
-      SELECT o.entity, o.metric, o.window_start, s.s, count(*) AS n,
-        sum(CAST(o.value * pow(2.0, s.s) AS HUGEINT)) AS sum_k,
-        min(o.value) AS value_min, max(o.value) AS value_max,
-        arg_min(o.obs_id, o.ts) AS first_obs_id, arg_max(o.obs_id, o.ts) AS last_obs_id,
-        min(o.ts) AS first_ts, max(o.ts) AS last_ts
-      FROM ${T.obs} o JOIN ${T.series} s USING (entity, metric)
-      WHERE NOT o.is_duplicate
-      GROUP BY o.entity, o.metric, o.window_start, s.s`);
-    // Sample standard deviation: exact integer sum of squared deviations from the mean, scaled per window.
+      SELECT window_id, any_value(sw) AS sw, any_value(ss) AS ss, ${split('xw', 'w')}, ${split('xs', 's')}
+      FROM (SELECT window_id, sw, ss, value * pow(2.0, sw) AS xw, value * pow(2.0, ss) AS xs FROM ${T.members})
+      GROUP BY window_id`);
+    //    Sample standard deviation: exact integer sum of squared deviations from the mean, scaled per window.
     await conn.run(`
       CREATE OR REPLACE TEMP TABLE ${T.windows} AS
       WITH w AS (
-        SELECT *, CAST(sum_k AS DOUBLE) / n AS mean_k,
-          value_max * pow(2.0, s) - value_min * pow(2.0, s) AS range_k
-        FROM ${T.sums}
+        SELECT *, (CAST(w_hi AS DOUBLE) + CAST(w_lo AS DOUBLE) / pow(2.0, 88)) / n AS mean_k,
+          value_max * pow(2.0, sw) - value_min * pow(2.0, sw) AS range_k
+        FROM ${T.wstats} JOIN ${T.sums} USING (window_id)
       ), spread AS (
-        SELECT w.entity, w.metric, w.window_start,
-          sum(CAST(pow((o.value * pow(2.0, w.s) - w.mean_k) * pow(2.0, w.u), 2) AS HUGEINT)) AS sum_d2
-        FROM (SELECT *, ${scaleExponent('range_k', 44)} AS u FROM w WHERE n > 1 AND range_k > 0) w
-        JOIN ${T.obs} o USING (entity, metric, window_start)
-        WHERE NOT o.is_duplicate
-        GROUP BY ALL
+        SELECT window_id,
+          sum(CAST(pow((o.value * pow(2.0, w.sw) - w.mean_k) * pow(2.0, w.u), 2) AS HUGEINT)) AS sum_d2
+        FROM (SELECT window_id, sw, mean_k, ${scaleExponent('range_k', 44)} AS u FROM w WHERE n > 1 AND range_k > 0) w
+        JOIN ${T.members} o USING (window_id)
+        GROUP BY window_id
       )
-      SELECT row_number() OVER (ORDER BY w.entity, w.metric, w.window_start) AS window_id,
-        w.entity, w.metric, w.window_start, w.window_start + ${width} AS window_end,
-        w.n AS obs_count,
-        w.mean_k / pow(2.0, w.s) AS value_mean,
-        w.value_min, w.value_max,
+      SELECT window_id, entity, metric, window_start, window_start + ${width} AS window_end,
+        n AS obs_count,
+        mean_k / pow(2.0, sw) AS value_mean,
+        value_min, value_max,
         CASE
-          WHEN w.n = 1 THEN NULL
-          WHEN w.range_k = 0 THEN 0.0
-          ELSE sqrt(CAST(d.sum_d2 AS DOUBLE) / (w.n - 1)) / pow(2.0, ${scaleExponent('w.range_k', 44)}) / pow(2.0, w.s)
+          WHEN n = 1 THEN NULL
+          WHEN range_k = 0 THEN 0.0
+          ELSE sqrt(CAST(sum_d2 AS DOUBLE) / (n - 1)) / pow(2.0, ${scaleExponent('range_k', 44)}) / pow(2.0, sw)
         END AS value_stddev,
-        w.first_obs_id, w.last_obs_id, w.s, w.sum_k
-      FROM w LEFT JOIN spread d USING (entity, metric, window_start)`);
+        first_obs_id, last_obs_id
+      FROM w LEFT JOIN spread USING (window_id)`);
 
     // 4. Features: pass 1 = window mean; pass p = mean of pass p-1 over this and the previous p-1 windows,
     //    summed in window order.
@@ -191,9 +218,12 @@ export async function runWorkload(conn: DuckDBConnection, options: WorkloadOptio
         SELECT entity, metric, max(window_id) AS window_id, count(*) AS window_count
         FROM ${T.windows} GROUP BY entity, metric
       ), stats AS (
-        SELECT entity, metric, CAST(sum(sum_k) AS DOUBLE) / sum(n) / pow(2.0, any_value(s)) AS mean,
+        SELECT entity, metric,
+          (CAST(sum(s_hi) AS DOUBLE) + CAST(sum(s_lo) AS DOUBLE) / pow(2.0, 88)) / sum(n) / pow(2.0, any_value(ss))
+            AS mean,
           sum(n) AS obs_count, min(first_ts) AS first_ts, max(last_ts) AS last_ts
-        FROM ${T.sums} GROUP BY entity, metric
+        FROM ${T.wstats} JOIN ${T.sums} USING (window_id)
+        GROUP BY entity, metric
       )
       SELECT row_number() OVER (ORDER BY l.entity, l.metric) AS estimate_id, l.entity, l.metric, f.value,
         s.mean, s.obs_count, l.window_count, s.first_ts, s.last_ts, f.feature_id AS source_feature_id
@@ -209,9 +239,9 @@ export async function runWorkload(conn: DuckDBConnection, options: WorkloadOptio
     };
     await write(
       'observations',
-      `SELECT o.obs_id, ${sqlString(options.batchId)} AS batch_id, o.entity, o.metric, o.ts, o.value, o.tags,
-        w.window_id, o.is_duplicate
-       FROM ${T.obs} o JOIN ${T.windows} w USING (entity, metric, window_start)`,
+      `SELECT i.obs_id, ${sqlString(options.batchId)} AS batch_id, i.entity, i.metric, i.ts, i.value, i.tags,
+        m.window_id, i.obs_id <> m.obs_id AS is_duplicate
+       FROM ${T.input} i JOIN ${T.members} m USING (entity, metric, ts)`,
     );
     if (out.observations.rows !== Number(check.n)) {
       throw new Error(`internal error: ${check.n} records but ${out.observations.rows} observations`);

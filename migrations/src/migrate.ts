@@ -65,7 +65,7 @@ export async function migrate(options: MigrateOptions): Promise<string[]> {
         noLock: true,
         verbose: false,
         log: () => {},
-        logger: { debug: () => {}, info: quiet, warn: quiet, error: log },
+        logger: { debug: () => {}, info: quiet, warn: quiet, error: quiet },
       } as never);
       const names = (applied as Array<{ name: string }>).map((m) => m.name);
       if (names.length) log(`applied migrations: ${names.join(', ')}`);

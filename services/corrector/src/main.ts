@@ -36,12 +36,13 @@ void runService('corrector', correctorConfigSchema, async (runtime) => {
   await listen(app, runtime, config.PORT);
   runtime.relay.start();
   const consumer = new MessageConsumer(generationProducedConsumer(useCase, config), runtime.broker, logger, runtime.metrics);
-  await consumer.start();
   runtime.onShutdown('consumer', () => consumer.close());
   runtime.addReadinessCheck({
     name: 'broker',
     check: async () => {
       if (!runtime.broker.ready) throw new Error('not connected');
+      if (!consumer.started) throw new Error('consumer not subscribed yet');
     },
   });
+  await consumer.start();
 });

@@ -31,12 +31,13 @@ void runService('processor', processorConfigSchema, async (runtime) => {
   await listen(app, runtime, config.PORT);
   runtime.relay.start();
   const consumer = new MessageConsumer(batchAcceptedConsumer(useCase, config), runtime.broker, logger, runtime.metrics);
-  await consumer.start();
   runtime.onShutdown('consumer', () => consumer.close());
   runtime.addReadinessCheck({
     name: 'broker',
     check: async () => {
       if (!runtime.broker.ready) throw new Error('not connected');
+      if (!consumer.started) throw new Error('consumer not subscribed yet');
     },
   });
+  await consumer.start();
 });

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { type DynamicModule, type INestApplication, type LoggerService, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import secureJson from 'secure-json-parse';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { context, correlationIdFrom } from '../logging/context';
 import type { Logger } from '../logging/logger';
@@ -51,6 +52,8 @@ export async function createHttpApp(
   const app = await NestFactory.create<NestFastifyApplication>(RootModule, adapter, {
     logger: new PinoNestLogger(runtime.logger),
     bufferLogs: false,
+    // The JSON parser is registered below.
+    bodyParser: false,
   });
   app.useGlobalFilters(new JsonExceptionFilter(runtime.logger));
   const fastify = app.getHttpAdapter().getInstance();
@@ -70,6 +73,22 @@ export async function createHttpApp(
     }
     done();
   });
+  // JSON bodies: secure-json-parse refuses __proto__ and constructor.prototype keys; the answer says
+  // what is wrong with the body (Fastify's default would say only "not valid JSON").
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024 },
+    (_request, body, done) => {
+      try {
+        done(null, secureJson.parse(body as string, undefined, { protoAction: 'error', constructorAction: 'error' }));
+      } catch (err) {
+        const error = new Error(`the body is not valid JSON: ${(err as Error).message}`) as Error & { statusCode: number };
+        error.statusCode = 400;
+        done(error, undefined);
+      }
+    },
+  );
   await options.configure?.(app);
   return app;
 }

@@ -46,6 +46,7 @@ function headerNumber(msg: AsyncMessage, name: string, fallback: number): number
  */
 export class MessageConsumer<M> {
   private consumer: Consumer | undefined;
+  private closing = false;
 
   constructor(
     private readonly def: ConsumerDefinition<M>,
@@ -54,9 +55,29 @@ export class MessageConsumer<M> {
     private readonly metrics: Metrics,
   ) {}
 
+  /** True once the topology is declared and the consumer is subscribed (for readiness). */
+  get started(): boolean {
+    return this.consumer !== undefined;
+  }
+
+  /**
+   * Declares the topology and subscribes. A broker that is down or drops the connection meanwhile
+   * does not stop the service: the declaration is retried with backoff until it succeeds or close().
+   */
   async start(): Promise<void> {
     const def = this.def;
-    await this.broker.declareConsumerTopology(def.queue, def.routingKey, def.retry);
+    let backoff = 250;
+    for (;;) {
+      if (this.closing) return;
+      try {
+        await this.broker.declareConsumerTopology(def.queue, def.routingKey, def.retry);
+        break;
+      } catch (err) {
+        this.logger.warn({ err: (err as Error).message, queue: def.queue, retryInMs: backoff }, 'cannot declare the queues yet');
+        await new Promise((resolve) => setTimeout(resolve, backoff));
+        backoff = Math.min(5_000, backoff * 2);
+      }
+    }
     const [main] = queueTopology(def.queue, def.routingKey, def.retry);
     this.consumer = this.broker.connection.createConsumer(
       {
@@ -187,6 +208,7 @@ export class MessageConsumer<M> {
 
   /** Stops taking messages and waits for the ones in flight to finish. */
   async close(): Promise<void> {
+    this.closing = true;
     await this.consumer?.close();
   }
 }
