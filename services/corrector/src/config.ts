@@ -14,6 +14,9 @@ export const correctorConfigSchema = baseConfigSchema.extend({
   CORRECTION_MAX_HISTORY: env.int(10, 1, 1000),
   DUCKDB_THREADS: env.int(2, 1, 64),
   DUCKDB_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i).default('1GB'),
+}).refine((c) => c.CORRECTION_MIN_HISTORY <= c.CORRECTION_MAX_HISTORY, {
+  message: 'must not exceed CORRECTION_MAX_HISTORY',
+  path: ['CORRECTION_MIN_HISTORY'],
 });
 
 export type CorrectorConfig = z.infer<typeof correctorConfigSchema>;

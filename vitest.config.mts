@@ -1,5 +1,8 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+const __dirname = dirname(fileURLToPath(import.meta.url));
 
 // Tests import workspace packages from source, so a test never runs against a stale build.
 const alias = {
@@ -19,7 +22,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'small',
-          include: ['{packages,services,lake,migrations,scripts}/**/src/**/*.test.ts'],
+          include: ['{packages,services,lake,migrations,scripts}/**/src/**/*.test.ts', 'test/repo/**/*.test.ts'],
           exclude: [...exclude, '**/*.medium.test.ts'],
         },
       },

@@ -1,0 +1,30 @@
+# One image recipe for every service: docker build --build-arg SERVICE=gateway -t genlake/gateway .
+# Stage 1 prunes the monorepo to the service and its workspace dependencies (turbo prune --docker),
+# stage 2 installs from the frozen lockfile and builds, stage 3 keeps only what runs.
+ARG NODE_IMAGE=node:22-bookworm-slim
+
+FROM ${NODE_IMAGE} AS prune
+ARG SERVICE
+WORKDIR /repo
+COPY . .
+RUN npx --yes turbo@2 prune "@genlake/${SERVICE}" --docker
+
+FROM ${NODE_IMAGE} AS build
+ARG SERVICE
+WORKDIR /repo
+COPY --from=prune /repo/out/json/ .
+RUN npm ci --no-audit --no-fund
+COPY --from=prune /repo/out/full/ .
+COPY tsconfig.base.json ./
+RUN npx turbo run build --filter="@genlake/${SERVICE}" && npm prune --omit=dev
+
+FROM ${NODE_IMAGE}
+ARG SERVICE
+ENV NODE_ENV=production SERVICE=${SERVICE} WORK_DIR=/tmp/genlake
+WORKDIR /app
+COPY --from=build --chown=node:node /repo /app
+USER node
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# exec form through node so SIGTERM reaches the service (graceful shutdown)
+CMD ["sh", "-c", "exec node services/${SERVICE}/dist/main.js"]

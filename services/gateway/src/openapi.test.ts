@@ -1,0 +1,48 @@
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { RequestMethod } from '@nestjs/common';
+import { HealthController } from '@genlake/kit';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { BatchController } from './batches/batch.controller';
+import { GenerationController } from './generations/generation.controller';
+import { OPENAPI_FILE, OpenApiController } from './openapi.controller';
+
+function routes(controller: new (...args: never[]) => unknown): string[] {
+  const base = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
+  const proto = controller.prototype as Record<string, unknown>;
+  const out: string[] = [];
+  for (const key of Object.getOwnPropertyNames(proto)) {
+    const handler = proto[key];
+    if (typeof handler !== 'function' || key === 'constructor') continue;
+    const method = Reflect.getMetadata(METHOD_METADATA, handler);
+    if (method === undefined) continue;
+    const path = String(Reflect.getMetadata(PATH_METADATA, handler) ?? '');
+    const full = `/${[base, path].filter((p) => p && p !== '/').join('/')}`.replace(/:(\w+)/g, '{$1}');
+    out.push(`${RequestMethod[method].toLowerCase()} ${full}`);
+  }
+  return out;
+}
+
+describe('the committed OpenAPI document', () => {
+  const doc = parse(readFileSync(OPENAPI_FILE, 'utf8')) as { paths: Record<string, Record<string, unknown>> };
+  const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
+  const served = [BatchController, GenerationController, OpenApiController, HealthController].flatMap(routes);
+
+  it('documents every route the gateway serves, and nothing else', () => {
+    expect(served.length).toBeGreaterThan(10);
+    expect([...documented].sort()).toEqual([...served].sort());
+  });
+
+  it('gives every operation an id and every 4xx a JSON reason', () => {
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops as Record<string, { operationId?: string; responses: Record<string, unknown> }>)) {
+        expect(op.operationId, `${method} ${path}`).toBeTruthy();
+        for (const [status, response] of Object.entries(op.responses)) {
+          if (/^4\d\d$/.test(status)) expect(response, `${method} ${path} ${status}`).toEqual({ $ref: '#/components/responses/Error' });
+        }
+      }
+    }
+  });
+});
