@@ -43,7 +43,9 @@ async function main() {
       process.exit(1);
     }
     ids.push(res.body.id);
-    console.log(`  ${p.label.padEnd(14)} ${String(p.count).padStart(7)} records  -> 202 in ${Date.now() - started} ms  ${res.body.id}`);
+    console.log(
+      `  ${p.label.padEnd(14)} ${String(p.count).padStart(7)} records  -> 202 in ${Date.now() - started} ms  ${res.body.id}`,
+    );
   }
 
   console.log('\nprogress:');

@@ -1,1 +1,1 @@
-export { ensureDatabase, MIGRATIONS_DIR, migrate, type MigrateOptions } from './migrate';
+export { ensureDatabase, MIGRATIONS_DIR, type MigrateOptions, migrate } from './migrate';

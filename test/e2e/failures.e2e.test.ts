@@ -90,7 +90,12 @@ describe('failures', () => {
   });
 
   it('loses and duplicates nothing when a worker is killed with SIGKILL in the middle of a batch', async () => {
-    const res = await client.submitStream('killed', ndjsonChunks({ count: 40_000, entities: 20, seed: 11 }), 'application/x-ndjson', 5);
+    const res = await client.submitStream(
+      'killed',
+      ndjsonChunks({ count: 40_000, entities: 20, seed: 11 }),
+      'application/x-ndjson',
+      5,
+    );
     expect(res.status, res.text).toBe(202);
     const id = res.body.id as string;
     const deadline = Date.now() + 60_000;
@@ -123,12 +128,26 @@ describe('failures', () => {
     const connection = new Connection({ url: services.rabbitmqUrl });
     const publisher = connection.createPublisher({ confirm: true, maxAttempts: 2 });
     await publisher.send(
-      { exchange: EVENTS_EXCHANGE, routingKey: 'batch.accepted', messageId: randomUUID(), contentType: 'application/json', durable: true },
-      { id: randomUUID(), type: 'batch.accepted', version: 1, occurredAt: new Date().toISOString(), correlationId: 'poison', data: { batchId: 42 } },
+      {
+        exchange: EVENTS_EXCHANGE,
+        routingKey: 'batch.accepted',
+        messageId: randomUUID(),
+        contentType: 'application/json',
+        durable: true,
+      },
+      {
+        id: randomUUID(),
+        type: 'batch.accepted',
+        version: 1,
+        occurredAt: new Date().toISOString(),
+        correlationId: 'poison',
+        data: { batchId: 42 },
+      },
     );
     const dead = deadQueueName(QUEUES.processorBatchAccepted);
     const deadline = Date.now() + 30_000;
-    while ((await queueDepth(services.rabbitmqUrl, services.vhost, dead)) < 1 && Date.now() < deadline) await sleep(100);
+    while ((await queueDepth(services.rabbitmqUrl, services.vhost, dead)) < 1 && Date.now() < deadline)
+      await sleep(100);
     const ch = await connection.acquire();
     const msg = await ch.basicGet({ queue: dead, noAck: true });
     await ch.close();
@@ -142,24 +161,111 @@ describe('failures', () => {
 
   it('answers malformed, oversized and wrongly typed requests with a 4xx and a reason', async () => {
     const record = { entity: 'a', ts: '2026-11-01T00:00:00Z', metric: 't', value: 1 };
-    const cases: Array<{ name: string; send: () => ReturnType<GatewayClient['post']>; status: number; message: RegExp }> = [
-      { name: 'bad JSON', send: () => client.post('/api/batches', '{"dataset":', { 'content-type': 'application/json' }), status: 400, message: /JSON/ },
-      { name: 'wrong media type', send: () => client.post('/api/batches', 'x', { 'content-type': 'text/plain' }), status: 415, message: /text\/csv/ },
-      { name: 'no dataset', send: () => client.post('/api/batches', JSON.stringify({ records: [record] }), { 'content-type': 'application/json' }), status: 400, message: /dataset/ },
+    const cases: Array<{
+      name: string;
+      send: () => ReturnType<GatewayClient['post']>;
+      status: number;
+      message: RegExp;
+    }> = [
+      {
+        name: 'bad JSON',
+        send: () => client.post('/api/batches', '{"dataset":', { 'content-type': 'application/json' }),
+        status: 400,
+        message: /JSON/,
+      },
+      {
+        name: 'wrong media type',
+        send: () => client.post('/api/batches', 'x', { 'content-type': 'text/plain' }),
+        status: 415,
+        message: /text\/csv/,
+      },
+      {
+        name: 'no dataset',
+        send: () =>
+          client.post('/api/batches', JSON.stringify({ records: [record] }), { 'content-type': 'application/json' }),
+        status: 400,
+        message: /dataset/,
+      },
       { name: 'bad dataset', send: () => client.submitJson('Bad Name!', [record]), status: 400, message: /dataset/ },
-      { name: 'string value', send: () => client.submitJson('x', [{ ...record, value: '1' }]), status: 400, message: /value/ },
-      { name: 'NaN-like value', send: () => client.post('/api/batches', '{"dataset":"x","records":[{"entity":"a","ts":"2026-11-01T00:00:00Z","metric":"t","value":1e999}]}', { 'content-type': 'application/json' }), status: 400, message: /value/ },
-      { name: 'impossible date', send: () => client.submitJson('x', [{ ...record, ts: '2026-13-01T00:00:00Z' }]), status: 400, message: /ts/ },
-      { name: 'unknown field', send: () => client.submitJson('x', [{ ...record, colour: 'red' }]), status: 400, message: /colour/ },
-      { name: '__proto__ key', send: () => client.post('/api/batches', '{"dataset":"x","records":[{"entity":"a","ts":"2026-11-01T00:00:00Z","metric":"t","value":1,"tags":{"__proto__":{"x":"1"}}}]}', { 'content-type': 'application/json' }), status: 400, message: /__proto__|prototype/ },
-      { name: 'NUL byte', send: () => client.submitJson('x', [{ ...record, entity: 'a\u0000b' }]), status: 400, message: /NUL|control/ },
+      {
+        name: 'string value',
+        send: () => client.submitJson('x', [{ ...record, value: '1' }]),
+        status: 400,
+        message: /value/,
+      },
+      {
+        name: 'NaN-like value',
+        send: () =>
+          client.post(
+            '/api/batches',
+            '{"dataset":"x","records":[{"entity":"a","ts":"2026-11-01T00:00:00Z","metric":"t","value":1e999}]}',
+            { 'content-type': 'application/json' },
+          ),
+        status: 400,
+        message: /value/,
+      },
+      {
+        name: 'impossible date',
+        send: () => client.submitJson('x', [{ ...record, ts: '2026-13-01T00:00:00Z' }]),
+        status: 400,
+        message: /ts/,
+      },
+      {
+        name: 'unknown field',
+        send: () => client.submitJson('x', [{ ...record, colour: 'red' }]),
+        status: 400,
+        message: /colour/,
+      },
+      {
+        name: '__proto__ key',
+        send: () =>
+          client.post(
+            '/api/batches',
+            '{"dataset":"x","records":[{"entity":"a","ts":"2026-11-01T00:00:00Z","metric":"t","value":1,"tags":{"__proto__":{"x":"1"}}}]}',
+            { 'content-type': 'application/json' },
+          ),
+        status: 400,
+        message: /__proto__|prototype/,
+      },
+      {
+        name: 'NUL byte',
+        send: () => client.submitJson('x', [{ ...record, entity: 'a\u0000b' }]),
+        status: 400,
+        message: /NUL|control/,
+      },
       { name: 'empty records', send: () => client.submitJson('x', []), status: 400, message: /no records/ },
       { name: 'bad complexity', send: () => client.submitJson('x', [record], 9), status: 400, message: /complexity/ },
-      { name: 'JSON too large', send: () => client.submitJson('x', [...measurements({ count: 5000 })]), status: 413, message: /./ },
-      { name: 'stream too large', send: () => client.submitStream('x', ndjsonChunks({ count: 100_000 }), 'application/x-ndjson'), status: 413, message: /./ },
-      { name: 'bad NDJSON line', send: () => client.submitStream('x', `${JSON.stringify(record)}\n{oops\n`, 'application/x-ndjson'), status: 400, message: /line 2/ },
-      { name: 'CSV without value column', send: () => client.submitStream('x', 'entity,ts,metric\na,2026-11-01T00:00:00Z,t\n', 'text/csv'), status: 400, message: /value/ },
-      { name: 'unknown query parameter', send: () => client.post('/api/batches?dataset=x&colour=red', 'entity,ts,metric,value\n', { 'content-type': 'text/csv' }), status: 400, message: /colour/ },
+      {
+        name: 'JSON too large',
+        send: () => client.submitJson('x', [...measurements({ count: 5000 })]),
+        status: 413,
+        message: /./,
+      },
+      {
+        name: 'stream too large',
+        send: () => client.submitStream('x', ndjsonChunks({ count: 100_000 }), 'application/x-ndjson'),
+        status: 413,
+        message: /./,
+      },
+      {
+        name: 'bad NDJSON line',
+        send: () => client.submitStream('x', `${JSON.stringify(record)}\n{oops\n`, 'application/x-ndjson'),
+        status: 400,
+        message: /line 2/,
+      },
+      {
+        name: 'CSV without value column',
+        send: () => client.submitStream('x', 'entity,ts,metric\na,2026-11-01T00:00:00Z,t\n', 'text/csv'),
+        status: 400,
+        message: /value/,
+      },
+      {
+        name: 'unknown query parameter',
+        send: () =>
+          client.post('/api/batches?dataset=x&colour=red', 'entity,ts,metric,value\n', { 'content-type': 'text/csv' }),
+        status: 400,
+        message: /colour/,
+      },
     ];
     for (const c of cases) {
       const res = await c.send();

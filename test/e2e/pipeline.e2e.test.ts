@@ -54,7 +54,12 @@ describe('pipeline end to end', () => {
   });
 
   it('accepts 100+ batches of mixed sizes and formats at once', async () => {
-    const big = await client.submitStream('e2e-big', ndjsonChunks({ count: 200_000, entities: 50, seed: 7 }), 'application/x-ndjson', 2);
+    const big = await client.submitStream(
+      'e2e-big',
+      ndjsonChunks({ count: 200_000, entities: 50, seed: 7 }),
+      'application/x-ndjson',
+      2,
+    );
     expect(big.status, big.text).toBe(202);
     submitted.push({ id: big.body.id as string, dataset: 'e2e-big', records: 200_000 });
 
@@ -130,7 +135,16 @@ describe('pipeline end to end', () => {
       accessKeyId: services.s3.accessKeyId,
       secretAccessKey: services.s3.secretAccessKey,
     });
-    const manifest = await sql<{ object_key: string; table_name: string; row_count: number; size_bytes: number; number: number; dataset: string }[]>`
+    const manifest = await sql<
+      {
+        object_key: string;
+        table_name: string;
+        row_count: number;
+        size_bytes: number;
+        number: number;
+        dataset: string;
+      }[]
+    >`
       select f.object_key, f.table_name, f.row_count, f.size_bytes, g.number, d.name as dataset
       from generation_files f join generations g on g.id = f.generation_id join datasets d on d.id = g.dataset_id`;
     expect(manifest.length).toBe(submitted.length * 6);
@@ -242,7 +256,9 @@ describe('pipeline end to end', () => {
     const first = await client.get<{ items: BatchView[]; nextCursor: string }>('/api/batches?dataset=e2e-ds-2&limit=5');
     expect(first.status).toBe(200);
     expect(first.body.items.length).toBe(5);
-    const second = await client.get<{ items: BatchView[] }>(`/api/batches?dataset=e2e-ds-2&limit=5&cursor=${first.body.nextCursor}`);
+    const second = await client.get<{ items: BatchView[] }>(
+      `/api/batches?dataset=e2e-ds-2&limit=5&cursor=${first.body.nextCursor}`,
+    );
     const ids = new Set([...first.body.items, ...second.body.items].map((b) => b.id));
     expect(ids.size).toBe(first.body.items.length + second.body.items.length);
     expect([...first.body.items, ...second.body.items].every((b) => b.dataset === 'e2e-ds-2')).toBe(true);

@@ -1,15 +1,22 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseConfig } from '@genlake/kit';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { correctorConfigSchema } from '../../services/corrector/src/config';
 import { gatewayConfigSchema } from '../../services/gateway/src/config';
 import { processorConfigSchema } from '../../services/processor/src/config';
 
 const root = resolve(__dirname, '..', '..');
 const compose = parse(readFileSync(join(root, 'compose.yaml'), 'utf8'), { merge: true }) as {
-  services: Record<string, { build?: { context: string; args?: Record<string, string> }; environment?: Record<string, string>; depends_on?: Record<string, unknown> }>;
+  services: Record<
+    string,
+    {
+      build?: { context: string; args?: Record<string, string> };
+      environment?: Record<string, string>;
+      depends_on?: Record<string, unknown>;
+    }
+  >;
 };
 const schemas = { gateway: gatewayConfigSchema, processor: processorConfigSchema, corrector: correctorConfigSchema };
 
@@ -24,7 +31,7 @@ describe('compose.yaml', () => {
     }
   });
 
-  it("gives each service an environment its configuration schema accepts", () => {
+  it('gives each service an environment its configuration schema accepts', () => {
     for (const [name, schema] of Object.entries(schemas)) {
       const env = compose.services[name].environment ?? {};
       const config = parseConfig(schema, env) as { STORAGE_URL: string; DATABASE_URL: string };
@@ -35,7 +42,8 @@ describe('compose.yaml', () => {
 
   it('only depends on services it defines', () => {
     for (const [name, service] of Object.entries(compose.services)) {
-      for (const dep of Object.keys(service.depends_on ?? {})) expect(compose.services[dep], `${name} → ${dep}`).toBeDefined();
+      for (const dep of Object.keys(service.depends_on ?? {}))
+        expect(compose.services[dep], `${name} → ${dep}`).toBeDefined();
     }
   });
 

@@ -15,5 +15,5 @@ export * from './messaging/errors';
 export * from './messaging/outbox.relay';
 export * from './observability/metrics';
 export * from './runtime';
-export * from './storage';
 export * from './service-main';
+export * from './storage';

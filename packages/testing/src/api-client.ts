@@ -55,7 +55,10 @@ export class GatewayClient {
     return { status: res.status, headers: res.headers, body: json as Record<string, unknown>, text };
   }
 
-  async get<T = unknown>(path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Headers }> {
+  async get<T = unknown>(
+    path: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: T; headers: Headers }> {
     const res = await fetch(`${this.baseUrl}${path}`, { headers });
     const text = await res.text();
     let body: unknown = text;

@@ -25,7 +25,10 @@ export async function prepareTemplate(serverUrl: string): Promise<void> {
  * A fresh, migrated database for one test file, cloned from the template (fast: no migrations run).
  * Returns its URL and a function that drops it.
  */
-export async function freshDatabase(serverUrl: string, label = 'test'): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function freshDatabase(
+  serverUrl: string,
+  label = 'test',
+): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `genlake_${label.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
   const admin = postgres(withDatabase(serverUrl, 'postgres'), { max: 1, onnotice: () => {} });
   try {

@@ -37,7 +37,9 @@ function dockerAvailable(): boolean {
  */
 export async function resolveInfrastructure(env: NodeJS.ProcessEnv = process.env): Promise<Infrastructure> {
   if (env.TEST_DATABASE_URL && env.TEST_RABBITMQ_URL) {
-    process.stderr.write(`[genlake tests] services from environment: ${redact(env.TEST_DATABASE_URL)}, ${redact(env.TEST_RABBITMQ_URL)}\n`);
+    process.stderr.write(
+      `[genlake tests] services from environment: ${redact(env.TEST_DATABASE_URL)}, ${redact(env.TEST_RABBITMQ_URL)}\n`,
+    );
     return {
       source: 'environment',
       databaseUrl: env.TEST_DATABASE_URL,
@@ -52,7 +54,9 @@ export async function resolveInfrastructure(env: NodeJS.ProcessEnv = process.env
   if (!dockerAvailable()) {
     const local = { db: 'postgres://postgres@127.0.0.1:5432/postgres', amqp: 'amqp://guest:guest@127.0.0.1:5672' };
     if ((await reachable('127.0.0.1', 5432)) && (await reachable('127.0.0.1', 5672))) {
-      process.stderr.write('[genlake tests] no Docker engine and no TEST_* variables: using the local services on their default ports\n');
+      process.stderr.write(
+        '[genlake tests] no Docker engine and no TEST_* variables: using the local services on their default ports\n',
+      );
       return { source: 'environment', databaseUrl: local.db, rabbitmqUrl: local.amqp, stop: async () => {} };
     }
     throw new Error(

@@ -29,7 +29,12 @@ export async function startS3rver(): Promise<S3TestServer> {
   });
 }
 
-export function connectS3(endpoint: string, accessKeyId: string, secretAccessKey: string, stop: () => Promise<void> = async () => {}): S3TestServer {
+export function connectS3(
+  endpoint: string,
+  accessKeyId: string,
+  secretAccessKey: string,
+  stop: () => Promise<void> = async () => {},
+): S3TestServer {
   const region = 'us-east-1';
   return {
     endpoint,
@@ -37,7 +42,12 @@ export function connectS3(endpoint: string, accessKeyId: string, secretAccessKey
     secretAccessKey,
     region,
     async createBucket(name: string) {
-      const client = new S3Client({ region, endpoint, forcePathStyle: true, credentials: { accessKeyId, secretAccessKey } });
+      const client = new S3Client({
+        region,
+        endpoint,
+        forcePathStyle: true,
+        credentials: { accessKeyId, secretAccessKey },
+      });
       try {
         await client.send(new CreateBucketCommand({ Bucket: name }));
       } catch (err) {

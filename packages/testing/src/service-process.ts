@@ -65,7 +65,8 @@ export class ServiceProcess {
   async waitReady(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (this.exitCode !== null) throw new Error(`${this.name} exited with ${this.exitCode}; see ${this.logDir}/${this.name}.log`);
+      if (this.exitCode !== null)
+        throw new Error(`${this.name} exited with ${this.exitCode}; see ${this.logDir}/${this.name}.log`);
       try {
         const res = await fetch(`${this.url}/health/ready`);
         if (res.ok) return;

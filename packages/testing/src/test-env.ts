@@ -1,11 +1,14 @@
-import { Connection } from 'rabbitmq-client';
 import { randomBytes } from 'node:crypto';
+import { Connection } from 'rabbitmq-client';
 import { freshDatabase } from './databases';
 import { connectS3, type S3TestServer, startS3rver } from './s3-server';
 
 function required(name: string): string {
   const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run this test through the medium or e2e vitest project (its global setup sets it)`);
+  if (!v)
+    throw new Error(
+      `${name} is not set: run this test through the medium or e2e vitest project (its global setup sets it)`,
+    );
   return v;
 }
 
@@ -25,7 +28,9 @@ export interface TestServices {
 function managementUrl(amqpUrl: string): { base: string; auth: string } {
   const explicit = process.env.GENLAKE_TEST_RABBITMQ_MANAGEMENT_URL;
   const u = new URL(amqpUrl);
-  const auth = Buffer.from(`${decodeURIComponent(u.username || 'guest')}:${decodeURIComponent(u.password || 'guest')}`).toString('base64');
+  const auth = Buffer.from(
+    `${decodeURIComponent(u.username || 'guest')}:${decodeURIComponent(u.password || 'guest')}`,
+  ).toString('base64');
   return { base: explicit ?? `http://${u.hostname}:15672`, auth };
 }
 
@@ -36,7 +41,8 @@ async function management(amqpUrl: string, method: string, path: string, body?: 
     headers: { authorization: `Basic ${auth}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  if (!res.ok && res.status !== 404) throw new Error(`rabbitmq management ${method} ${path}: ${res.status} ${await res.text()}`);
+  if (!res.ok && res.status !== 404)
+    throw new Error(`rabbitmq management ${method} ${path}: ${res.status} ${await res.text()}`);
   return res;
 }
 

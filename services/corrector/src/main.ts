@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createHttpApp, listen, LocalObjectCache, MessageConsumer, runService } from '@genlake/kit';
+import { createHttpApp, LocalObjectCache, listen, MessageConsumer, runService } from '@genlake/kit';
 import { LakeEngine } from '@genlake/lake';
 import { migrate } from '@genlake/migrations';
 import { correctorConfigSchema } from './config';
@@ -35,7 +35,12 @@ void runService('corrector', correctorConfigSchema, async (runtime) => {
   const app = await createHttpApp(undefined, runtime);
   await listen(app, runtime, config.PORT);
   runtime.relay.start();
-  const consumer = new MessageConsumer(generationProducedConsumer(useCase, config), runtime.broker, logger, runtime.metrics);
+  const consumer = new MessageConsumer(
+    generationProducedConsumer(useCase, config),
+    runtime.broker,
+    logger,
+    runtime.metrics,
+  );
   runtime.onShutdown('consumer', () => consumer.close());
   runtime.addReadinessCheck({
     name: 'broker',

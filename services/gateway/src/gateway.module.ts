@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { type DynamicModule, Module } from '@nestjs/common';
 import { LocalObjectCache, type ServiceRuntime } from '@genlake/kit';
 import type { LakeEngine } from '@genlake/lake';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { BatchController } from './batches/batch.controller';
 import { BatchQuery } from './batches/batch.query';
 import { BatchRepository } from './batches/batch.repository';
@@ -19,7 +19,12 @@ import { BATCH_REPOSITORY, GATEWAY_CONFIG } from './tokens';
 @Module({})
 export class GatewayModule {
   /** Wires the plain classes by hand: every dependency is visible here, nothing relies on reflection. */
-  static create(runtime: ServiceRuntime<GatewayConfig>, engine: LakeEngine, events: BatchEvents, workDir: string): DynamicModule {
+  static create(
+    runtime: ServiceRuntime<GatewayConfig>,
+    engine: LakeEngine,
+    events: BatchEvents,
+    workDir: string,
+  ): DynamicModule {
     const config = runtime.config;
     const batches = new BatchRepository(runtime.sql);
     const generations = new GenerationRepository(runtime.sql);

@@ -12,7 +12,11 @@ void runService('gateway', gatewayConfigSchema, async (runtime) => {
   const { config, logger } = runtime;
   if (config.MIGRATE_ON_START) await migrate({ databaseUrl: config.DATABASE_URL, log: (m) => logger.info(m) });
   const workDir = await runtime.prepareWorkDir();
-  const engine = await LakeEngine.create({ threads: 2, memoryLimit: '1GB', tempDirectory: join(workDir, 'duckdb-spill') });
+  const engine = await LakeEngine.create({
+    threads: 2,
+    memoryLimit: '1GB',
+    tempDirectory: join(workDir, 'duckdb-spill'),
+  });
   runtime.onShutdown('duckdb', () => engine.close());
   const events = new BatchEvents(runtime.sql, logger);
   await events.start();
@@ -21,7 +25,10 @@ void runService('gateway', gatewayConfigSchema, async (runtime) => {
     bodyLimit: config.JSON_BODY_MAX_BYTES,
     configure: (nest) => {
       // CSV and NDJSON bodies reach the handler as streams; the ingestor enforces their size limit.
-      nest.getHttpAdapter().getInstance().addContentTypeParser(STREAM_TYPES, (_req, payload, done) => done(null, payload));
+      nest
+        .getHttpAdapter()
+        .getInstance()
+        .addContentTypeParser(STREAM_TYPES, (_req, payload, done) => done(null, payload));
     },
   });
   runtime.relay.start();

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { RequestMethod } from '@nestjs/common';
 import { HealthController } from '@genlake/kit';
-import { parse } from 'yaml';
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { BatchController } from './batches/batch.controller';
 import { GenerationController } from './generations/generation.controller';
 import { OPENAPI_FILE, OpenApiController } from './openapi.controller';
@@ -37,10 +37,13 @@ describe('the committed OpenAPI document', () => {
 
   it('gives every operation an id and every 4xx a JSON reason', () => {
     for (const [path, ops] of Object.entries(doc.paths)) {
-      for (const [method, op] of Object.entries(ops as Record<string, { operationId?: string; responses: Record<string, unknown> }>)) {
+      for (const [method, op] of Object.entries(
+        ops as Record<string, { operationId?: string; responses: Record<string, unknown> }>,
+      )) {
         expect(op.operationId, `${method} ${path}`).toBeTruthy();
         for (const [status, response] of Object.entries(op.responses)) {
-          if (/^4\d\d$/.test(status)) expect(response, `${method} ${path} ${status}`).toEqual({ $ref: '#/components/responses/Error' });
+          if (/^4\d\d$/.test(status))
+            expect(response, `${method} ${path} ${status}`).toEqual({ $ref: '#/components/responses/Error' });
         }
       }
     }

@@ -8,7 +8,10 @@ export const processorConfigSchema = baseConfigSchema.extend({
   PROCESSOR_CONCURRENCY: env.int(1, 1, 64),
   PROCESSOR_PREFETCH: env.int(2, 1, 1000),
   DUCKDB_THREADS: env.int(2, 1, 64),
-  DUCKDB_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i).default('2GB'),
+  DUCKDB_MEMORY_LIMIT: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i)
+    .default('2GB'),
 });
 
 export type ProcessorConfig = z.infer<typeof processorConfigSchema>;

@@ -1,7 +1,7 @@
+import { join } from 'node:path';
 import { createHttpApp, listen, MessageConsumer, runService } from '@genlake/kit';
 import { LakeEngine } from '@genlake/lake';
 import { migrate } from '@genlake/migrations';
-import { join } from 'node:path';
 import { processorConfigSchema } from './config';
 import { batchAcceptedConsumer } from './processing/batch-accepted.consumer';
 import { BatchProcessingRepository } from './processing/batch-processing.repository';

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { type DynamicModule, type INestApplication, type LoggerService, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import secureJson from 'secure-json-parse';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import secureJson from 'secure-json-parse';
 import { context, correlationIdFrom } from '../logging/context';
 import type { Logger } from '../logging/logger';
 import type { ServiceRuntime } from '../runtime';
@@ -83,7 +83,9 @@ export async function createHttpApp(
       try {
         done(null, secureJson.parse(body as string, undefined, { protoAction: 'error', constructorAction: 'error' }));
       } catch (err) {
-        const error = new Error(`the body is not valid JSON: ${(err as Error).message}`) as Error & { statusCode: number };
+        const error = new Error(`the body is not valid JSON: ${(err as Error).message}`) as Error & {
+          statusCode: number;
+        };
         error.statusCode = 400;
         done(error, undefined);
       }
@@ -94,7 +96,12 @@ export async function createHttpApp(
 }
 
 /** Starts listening and registers the app to close (finishing in-flight requests) at shutdown. */
-export async function listen(app: INestApplication, runtime: ServiceRuntime, port: number, host = '0.0.0.0'): Promise<string> {
+export async function listen(
+  app: INestApplication,
+  runtime: ServiceRuntime,
+  port: number,
+  host = '0.0.0.0',
+): Promise<string> {
   await app.listen(port, host);
   runtime.onShutdown('http', () => app.close());
   const url = await app.getUrl();

@@ -1,5 +1,5 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Logger } from '../logging/logger';
 
@@ -24,16 +24,26 @@ export class JsonExceptionFilter implements ExceptionFilter {
       return;
     }
     const fastifyError = exception as { statusCode?: number; message?: string; code?: string };
-    if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
-      void reply
-        .status(fastifyError.statusCode)
-        .send({ statusCode: fastifyError.statusCode, error: STATUS_CODES[fastifyError.statusCode] ?? 'Error', message: fastifyError.message });
+    if (
+      typeof fastifyError?.statusCode === 'number' &&
+      fastifyError.statusCode >= 400 &&
+      fastifyError.statusCode < 500
+    ) {
+      void reply.status(fastifyError.statusCode).send({
+        statusCode: fastifyError.statusCode,
+        error: STATUS_CODES[fastifyError.statusCode] ?? 'Error',
+        message: fastifyError.message,
+      });
       return;
     }
-    this.logger.error({ err: exception instanceof Error ? { message: exception.message, stack: exception.stack } : String(exception) }, 'unhandled error');
-    void reply
-      .status(503)
-      .header('retry-after', '5')
-      .send({ statusCode: 503, error: 'Service Unavailable', message: 'the request could not be completed now; retry shortly' });
+    this.logger.error(
+      { err: exception instanceof Error ? { message: exception.message, stack: exception.stack } : String(exception) },
+      'unhandled error',
+    );
+    void reply.status(503).header('retry-after', '5').send({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: 'the request could not be completed now; retry shortly',
+    });
   }
 }

@@ -1,4 +1,4 @@
-import { DEAD_EXCHANGE, EVENTS_EXCHANGE, RETRY_EXCHANGE, type RetryPolicy, queueTopology } from '@genlake/contracts';
+import { DEAD_EXCHANGE, EVENTS_EXCHANGE, queueTopology, RETRY_EXCHANGE, type RetryPolicy } from '@genlake/contracts';
 import { Connection, type Publisher } from 'rabbitmq-client';
 import type { Logger } from '../logging/logger';
 
@@ -79,7 +79,10 @@ export class Broker {
         routingKey: options.routingKey,
         messageId: options.messageId,
         correlationId: options.correlationId,
-        headers: { ...(options.headers ?? {}), ...(options.correlationId ? { 'x-correlation-id': options.correlationId } : {}) },
+        headers: {
+          ...(options.headers ?? {}),
+          ...(options.correlationId ? { 'x-correlation-id': options.correlationId } : {}),
+        },
         durable: true,
         contentType: 'application/json',
       },
@@ -95,7 +98,11 @@ export class Broker {
     for (const ex of Broker.exchanges()) await this.connection.exchangeDeclare(ex);
     for (const q of queueTopology(queue, routingKey, retry)) {
       await this.connection.queueDeclare({ queue: q.name, durable: true, arguments: q.arguments });
-      await this.connection.queueBind({ queue: q.name, exchange: q.binding.exchange, routingKey: q.binding.routingKey });
+      await this.connection.queueBind({
+        queue: q.name,
+        exchange: q.binding.exchange,
+        routingKey: q.binding.routingKey,
+      });
     }
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildMessage, type BatchAcceptedV1, deadQueueName, EVENTS_EXCHANGE } from '@genlake/contracts';
+import { type BatchAcceptedV1, buildMessage, deadQueueName, EVENTS_EXCHANGE } from '@genlake/contracts';
 import { queueDepth, setupTestServices, type TestServices } from '@genlake/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../logging/logger';

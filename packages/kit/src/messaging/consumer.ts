@@ -1,4 +1,13 @@
-import { DEAD_EXCHANGE, HEADERS, RETRY_EXCHANGE, type RetryPolicy, delayQueueName, nextRetry, queueTopology, validateMessage } from '@genlake/contracts';
+import {
+  DEAD_EXCHANGE,
+  delayQueueName,
+  HEADERS,
+  nextRetry,
+  queueTopology,
+  RETRY_EXCHANGE,
+  type RetryPolicy,
+  validateMessage,
+} from '@genlake/contracts';
 import { type AsyncMessage, type Consumer, ConsumerStatus } from 'rabbitmq-client';
 import { context } from '../logging/context';
 import type { Logger } from '../logging/logger';
@@ -73,7 +82,10 @@ export class MessageConsumer<M> {
         await this.broker.declareConsumerTopology(def.queue, def.routingKey, def.retry);
         break;
       } catch (err) {
-        this.logger.warn({ err: (err as Error).message, queue: def.queue, retryInMs: backoff }, 'cannot declare the queues yet');
+        this.logger.warn(
+          { err: (err as Error).message, queue: def.queue, retryInMs: backoff },
+          'cannot declare the queues yet',
+        );
         await new Promise((resolve) => setTimeout(resolve, backoff));
         backoff = Math.min(5_000, backoff * 2);
       }

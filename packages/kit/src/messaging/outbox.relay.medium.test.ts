@@ -44,12 +44,25 @@ describe('OutboxRelay', () => {
     const observer = new Broker(services.rabbitmqUrl, logger, 'observer');
     await observer.waitReady(10_000);
     await observer.connection.exchangeDeclare({ exchange: EVENTS_EXCHANGE, type: 'topic', durable: true });
-    await observer.connection.queueDeclare({ queue: 'relay-observer', durable: true, arguments: { 'x-queue-type': 'quorum' } });
-    await observer.connection.queueBind({ queue: 'relay-observer', exchange: EVENTS_EXCHANGE, routingKey: 'relay.test' });
+    await observer.connection.queueDeclare({
+      queue: 'relay-observer',
+      durable: true,
+      arguments: { 'x-queue-type': 'quorum' },
+    });
+    await observer.connection.queueBind({
+      queue: 'relay-observer',
+      exchange: EVENTS_EXCHANGE,
+      routingKey: 'relay.test',
+    });
 
     const ids = Array.from({ length: 300 }, () => randomUUID());
     for (const id of ids) {
-      await outbox.add(sql, { id, exchange: EVENTS_EXCHANGE, routingKey: 'relay.test', payload: { id, correlationId: 'r' } });
+      await outbox.add(sql, {
+        id,
+        exchange: EVENTS_EXCHANGE,
+        routingKey: 'relay.test',
+        payload: { id, correlationId: 'r' },
+      });
     }
     relay.start();
     await sleep(1500);

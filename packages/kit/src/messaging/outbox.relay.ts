@@ -78,7 +78,8 @@ export class OutboxRelay {
         if (sent < batchSize) await this.idle(idleMs);
       } catch (err) {
         const message = (err as Error).message;
-        if (this.lastError !== message) this.logger.warn({ err: message, retryInMs: backoff }, 'outbox relay cannot publish; will retry');
+        if (this.lastError !== message)
+          this.logger.warn({ err: message, retryInMs: backoff }, 'outbox relay cannot publish; will retry');
         this.lastError = message;
         this.metrics.outboxFailures.inc();
         await this.idle(backoff);

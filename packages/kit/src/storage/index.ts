@@ -4,8 +4,8 @@ import { LocalDirStorage } from './local-dir.storage';
 import type { ObjectStorage } from './object-storage';
 import { S3Storage } from './s3.storage';
 
-export * from './object-storage';
 export { LocalDirStorage } from './local-dir.storage';
+export * from './object-storage';
 export { S3Storage } from './s3.storage';
 
 export interface S3Settings {

@@ -1,7 +1,14 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildMessage, CATALOG, type GenerationProducedV1 } from '@genlake/contracts';
-import { context, DeferError, type LocalObjectCache, type Logger, type ObjectStorage, PermanentError } from '@genlake/kit';
+import {
+  context,
+  DeferError,
+  type LocalObjectCache,
+  type Logger,
+  type ObjectStorage,
+  PermanentError,
+} from '@genlake/kit';
 import { type LakeEngine, objectKey, readTableSql } from '@genlake/lake';
 import type { EstimateCorrector } from '../correction/estimate.corrector';
 import type { CorrectionRepository, ManifestEntry } from './correction.repository';
@@ -50,7 +57,10 @@ export class CorrectGeneration {
       if (!history.some((h) => h.number === n && h.status === 'complete')) missing.push(n);
     }
     if (missing.length) {
-      throw new DeferError(`waiting for generation(s) ${missing.join(', ')} of ${processed.dataset} to be processed`, 5_000);
+      throw new DeferError(
+        `waiting for generation(s) ${missing.join(', ')} of ${processed.dataset} to be processed`,
+        5_000,
+      );
     }
     const corrected = await this.repo.startCorrected(processed);
     if (corrected.status === 'complete') {
@@ -77,8 +87,18 @@ export class CorrectGeneration {
       const current = await read(currentFiles);
       const previous = historyFiles.length ? await read(historyFiles) : [];
       const result = this.corrector.correct(
-        current.map((r) => ({ estimateId: Number(r.estimate_id), entity: r.entity, metric: r.metric, value: Number(r.value) })),
-        previous.map((r) => ({ generation: Number(r.generation), entity: r.entity, metric: r.metric, value: Number(r.value) })),
+        current.map((r) => ({
+          estimateId: Number(r.estimate_id),
+          entity: r.entity,
+          metric: r.metric,
+          value: Number(r.value),
+        })),
+        previous.map((r) => ({
+          generation: Number(r.generation),
+          entity: r.entity,
+          metric: r.metric,
+          value: Number(r.value),
+        })),
       );
 
       const partition = { dataset: processed.dataset, date: processed.partition_date, generation: processed.number };
@@ -148,7 +168,12 @@ export class CorrectGeneration {
         usedGenerations,
         files: manifest,
         stats: { estimates: current.length, corrections: result.corrections.length, millis: Date.now() - started },
-        announcement: { id: announcement.id, exchange: spec.exchange, routingKey: spec.routingKey, payload: announcement },
+        announcement: {
+          id: announcement.id,
+          exchange: spec.exchange,
+          routingKey: spec.routingKey,
+          payload: announcement,
+        },
       });
       this.logger.info(
         { generation: processed.number, dataset: processed.dataset, corrections: result.corrections.length },

@@ -95,7 +95,9 @@ export class CorrectionRepository {
   }): Promise<boolean> {
     return this.sql.begin(async (tx) => {
       if (!(await this.inbox.record(tx, input.consumer, input.messageId))) return false;
-      const [gen] = await tx<{ status: string }[]>`select status from generations where id = ${input.generationId} for update`;
+      const [gen] = await tx<
+        { status: string }[]
+      >`select status from generations where id = ${input.generationId} for update`;
       if (gen.status === 'complete') return false;
       await tx`delete from generation_files where generation_id = ${input.generationId}`;
       for (const f of input.files) {

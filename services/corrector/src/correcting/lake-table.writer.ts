@@ -1,6 +1,13 @@
-import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { type DuckDBConnection, duckdbType, emptyTableSql, getTable, sqlString, writeTableParquet } from '@genlake/lake';
+import { createWriteStream } from 'node:fs';
+import {
+  type DuckDBConnection,
+  duckdbType,
+  emptyTableSql,
+  getTable,
+  sqlString,
+  writeTableParquet,
+} from '@genlake/lake';
 
 /**
  * Writes rows computed in JavaScript as a lake table's Parquet file: rows go through a temporary

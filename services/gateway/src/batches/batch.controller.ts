@@ -112,7 +112,13 @@ export class BatchController {
     @Res() reply: FastifyReply,
   ) {
     const batch = await this.query.get(id, this.config.DEFAULT_OWNER_ID);
-    const wanted = format ?? (accept?.includes('application/vnd.apache.arrow.stream') ? 'arrow' : accept?.includes('text/csv') ? 'csv' : 'json');
+    const wanted =
+      format ??
+      (accept?.includes('application/vnd.apache.arrow.stream')
+        ? 'arrow'
+        : accept?.includes('text/csv')
+          ? 'csv'
+          : 'json');
     if (!['json', 'csv', 'arrow'].includes(wanted)) throw ApiError.badRequest('format must be json, csv or arrow');
     if (batch.status !== 'completed') {
       throw new ApiError(409, `batch ${batch.id} is ${batch.status}; its result exists once it is completed`);

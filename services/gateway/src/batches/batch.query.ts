@@ -24,7 +24,8 @@ function encodeCursor(createdAt: Date, id: string): string {
 function decodeCursor(cursor: string): { createdAt: string; id: string } {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof createdAt === 'string' && !Number.isNaN(Date.parse(createdAt)) && UUID.test(id)) return { createdAt, id };
+    if (typeof createdAt === 'string' && !Number.isNaN(Date.parse(createdAt)) && UUID.test(id))
+      return { createdAt, id };
   } catch {
     // fall through
   }
@@ -49,7 +50,8 @@ export class BatchQuery {
       throw ApiError.badRequest(`status must be one of ${STATUSES.join(', ')}`);
     }
     const limit = query.limit === undefined ? 50 : Number(query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw ApiError.badRequest('limit must be an integer from 1 to 500');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+      throw ApiError.badRequest('limit must be an integer from 1 to 500');
     const rows = await this.batches.list({
       ownerId,
       dataset: query.dataset,
@@ -61,7 +63,12 @@ export class BatchQuery {
     const generations = page.length ? await this.batches.generationsOfBatches(page.map((b) => b.id)) : [];
     const last = page[page.length - 1];
     return {
-      items: page.map((b) => presentBatch(b, generations.filter((g) => g.batch_id === b.id))),
+      items: page.map((b) =>
+        presentBatch(
+          b,
+          generations.filter((g) => g.batch_id === b.id),
+        ),
+      ),
       nextCursor: rows.length > limit && last ? encodeCursor(last.created_at, last.id) : null,
     };
   }

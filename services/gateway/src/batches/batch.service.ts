@@ -39,14 +39,17 @@ class MemorySink extends Writable {
 function parseComplexity(raw: unknown): number {
   if (raw === undefined || raw === null || raw === '') return 1;
   const n = typeof raw === 'number' ? raw : Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 5) throw ApiError.badRequest('options.complexity must be an integer from 1 to 5');
+  if (!Number.isInteger(n) || n < 1 || n > 5)
+    throw ApiError.badRequest('options.complexity must be an integer from 1 to 5');
   return n;
 }
 
 function checkDataset(name: unknown): string {
   if (typeof name !== 'string' || name === '') throw ApiError.badRequest('dataset is required');
   if (!DATASET_PATTERN.test(name)) {
-    throw ApiError.badRequest('dataset must be 1-63 characters of a-z, 0-9, "_" or "-", starting with a letter or digit');
+    throw ApiError.badRequest(
+      'dataset must be 1-63 characters of a-z, 0-9, "_" or "-", starting with a letter or digit',
+    );
   }
   return name;
 }
@@ -127,9 +130,7 @@ export class BatchService {
         throw ApiError.badRequest(ingest.message, ingest.errors);
       }
 
-      const requestHash = createHash('sha256')
-        .update(`${dataset}\n${complexity}\n${ingest.contentHash}`)
-        .digest('hex');
+      const requestHash = createHash('sha256').update(`${dataset}\n${complexity}\n${ingest.contentHash}`).digest('hex');
       if (cmd.idempotencyKey) {
         const previous = await this.batches.findByIdempotencyKey(cmd.ownerId, cmd.idempotencyKey);
         if (previous) return this.replay(previous, requestHash);

@@ -1,3 +1,4 @@
+import type { LocalObjectCache } from '@genlake/kit';
 import {
   type DuckDBConnection,
   duckdbType,
@@ -7,7 +8,6 @@ import {
   sqlIdentifier,
   type TableDefinition,
 } from '@genlake/lake';
-import type { LocalObjectCache } from '@genlake/kit';
 import type { ManifestFile } from './generation.repository';
 
 export type Plain = string | number | boolean | null | Plain[];
@@ -43,7 +43,11 @@ export class LakeReader {
     private readonly files: LocalObjectCache,
   ) {}
 
-  async withTable<T>(table: string, manifest: ManifestFile[], fn: (conn: DuckDBConnection, from: string, def: TableDefinition) => Promise<T>): Promise<T> {
+  async withTable<T>(
+    table: string,
+    manifest: ManifestFile[],
+    fn: (conn: DuckDBConnection, from: string, def: TableDefinition) => Promise<T>,
+  ): Promise<T> {
     const def = getTable(table);
     const paths = await Promise.all(manifest.map((f) => this.files.localPath(f.object_key, Number(f.size_bytes))));
     const conn = await this.engine.connect();

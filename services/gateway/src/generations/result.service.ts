@@ -3,7 +3,15 @@ import type { FastifyReply } from 'fastify';
 import type { GenerationRepository } from './generation.repository';
 import type { LakeReader, Plain } from './lake.reader';
 
-const RESULT_COLUMNS = ['estimate_id', 'entity', 'metric', 'value', 'original_value', 'corrected', 'correction_id'] as const;
+const RESULT_COLUMNS = [
+  'estimate_id',
+  'entity',
+  'metric',
+  'value',
+  'original_value',
+  'corrected',
+  'correction_id',
+] as const;
 
 function csvCell(v: Plain): string {
   if (v === null) return '';
@@ -19,7 +27,12 @@ export class ResultService {
     private readonly maxRows: number,
   ) {}
 
-  async send(reply: FastifyReply, generationId: string, format: 'json' | 'csv' | 'arrow', batchId: string): Promise<void> {
+  async send(
+    reply: FastifyReply,
+    generationId: string,
+    format: 'json' | 'csv' | 'arrow',
+    batchId: string,
+  ): Promise<void> {
     const manifest = await this.generations.files(generationId, 'corrected_estimates');
     const rows = await this.lake.rows('corrected_estimates', manifest, {
       where: [],

@@ -79,13 +79,16 @@ export class TableQueryService {
 
   async page(generationId: string, tableName: string, query: Record<string, string>, ownerId?: string) {
     const generation = await this.generations.findById(checkUuid(generationId, 'generation id'));
-    if (!generation || (ownerId && generation.owner_id !== ownerId)) throw ApiError.notFound(`no generation ${generationId}`);
+    if (!generation || (ownerId && generation.owner_id !== ownerId))
+      throw ApiError.notFound(`no generation ${generationId}`);
     if (!Object.hasOwn(lakeTables, tableName)) {
       throw ApiError.notFound(`no table ${tableName}; tables: ${Object.keys(lakeTables).sort().join(', ')}`);
     }
     const def = getTable(tableName);
     if (def.stage !== generation.stage) {
-      throw ApiError.notFound(`table ${tableName} belongs to ${def.stage} generations; generation ${generation.id} is ${generation.stage}`);
+      throw ApiError.notFound(
+        `table ${tableName} belongs to ${def.stage} generations; generation ${generation.id} is ${generation.stage}`,
+      );
     }
     const pk = def.primaryKey[0];
     const limit = query.limit === undefined ? 100 : Number(query.limit);
@@ -107,7 +110,9 @@ export class TableQueryService {
       const m = FILTER_KEY.exec(key);
       const column = m?.[1];
       if (!m || !column || !def.columns.some((c) => c.name === column)) {
-        throw ApiError.badRequest(`unknown filter ${key}; filter by a column of ${tableName}: ${def.columns.map((c) => c.name).join(', ')}`);
+        throw ApiError.badRequest(
+          `unknown filter ${key}; filter by a column of ${tableName}: ${def.columns.map((c) => c.name).join(', ')}`,
+        );
       }
       if (typeof raw !== 'string') throw ApiError.badRequest(`give ${key} once`);
       params.push(parseValue(def, column, raw));
@@ -151,10 +156,17 @@ export class TableQueryService {
     const last = page[page.length - 1];
     let nextCursor: string | null = null;
     if (rows.length > limit && last) {
-      nextCursor = keyset ? encodeCursor({ k: [last[orderCol], last[pk]] }) : encodeCursor({ o: (offset ?? 0) + limit });
+      nextCursor = keyset
+        ? encodeCursor({ k: [last[orderCol], last[pk]] })
+        : encodeCursor({ o: (offset ?? 0) + limit });
     }
     return {
-      generation: { id: generation.id, dataset: generation.dataset, number: generation.number, stage: generation.stage },
+      generation: {
+        id: generation.id,
+        dataset: generation.dataset,
+        number: generation.number,
+        stage: generation.stage,
+      },
       table: tableName,
       columns: def.columns.map((c) => ({ name: c.name, type: c.type, description: c.description })),
       totalRows: manifest.reduce((n, f) => n + Number(f.row_count), 0),

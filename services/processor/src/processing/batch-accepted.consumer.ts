@@ -4,7 +4,10 @@ import type { ProcessorConfig } from '../config';
 import { PROCESSOR_CONSUMER, type ProcessBatch } from './process-batch.use-case';
 
 /** The processor's only consumer: a `batch.accepted` message becomes one ProcessBatch call. */
-export function batchAcceptedConsumer(useCase: ProcessBatch, config: ProcessorConfig): ConsumerDefinition<BatchAcceptedV1> {
+export function batchAcceptedConsumer(
+  useCase: ProcessBatch,
+  config: ProcessorConfig,
+): ConsumerDefinition<BatchAcceptedV1> {
   const spec = CATALOG['batch.accepted'];
   return {
     name: PROCESSOR_CONSUMER,

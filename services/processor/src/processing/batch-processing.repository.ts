@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { OutboxMessage, OutboxRepository, InboxRepository, Sql } from '@genlake/kit';
+import type { InboxRepository, OutboxMessage, OutboxRepository, Sql } from '@genlake/kit';
 
 export interface BatchToProcess {
   id: string;

@@ -83,10 +83,20 @@ export class ProcessBatch {
         generationId: generation.id,
         files,
         stats: { records: batch.record_count, millis: Date.now() - started },
-        announcement: { id: announcement.id, exchange: spec.exchange, routingKey: spec.routingKey, payload: announcement },
+        announcement: {
+          id: announcement.id,
+          exchange: spec.exchange,
+          routingKey: spec.routingKey,
+          payload: announcement,
+        },
       });
       this.logger.info(
-        { generation: generation.number, dataset: batch.dataset, records: batch.record_count, ms: Date.now() - started },
+        {
+          generation: generation.number,
+          dataset: batch.dataset,
+          records: batch.record_count,
+          ms: Date.now() - started,
+        },
         done ? 'generation produced' : 'generation was already produced',
       );
       return done ? 'processed' : 'duplicate';
