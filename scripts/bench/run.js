@@ -1,0 +1,693 @@
+#!/usr/bin/env node
+// `npm run bench`: throughput and latency of genlake on this machine, each beside a baseline measured the
+// same way in the same run.
+//
+//   1. accept:   POST /api/batches (10 records, JSON) at N concurrent connections against the real gateway
+//                process, and against a bare Fastify + postgres.js server (scripts/bench/baseline-server.js);
+//                then the outbox backlog the gateway's relay left and how long it took to drain.
+//   2. pipeline: records/s from accept to completed for a dataset sent as 10 NDJSON streams (gateway,
+//                processor and corrector as processes), and DuckDB reading the same records from one NDJSON
+//                file and writing them as Parquet; then where the pipeline's time went, from the batches' timestamps.
+//
+// Usage: node scripts/bench/run.js [--only accept|pipeline] [--duration 20] [--connections 1000] [--records 1000000]
+// Needs PostgreSQL (postgres://postgres@127.0.0.1:5432) and RabbitMQ with its management plugin
+// (amqp://guest:guest@127.0.0.1:5672, http://127.0.0.1:15672) unless BENCH_DATABASE_URL / BENCH_RABBITMQ_URL /
+// BENCH_RABBITMQ_MANAGEMENT_URL say otherwise; each scenario gets its own fresh database and virtual host,
+// dropped at the end (also on failure and on Ctrl-C).
+'use strict';
+
+const { spawn } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
+const { createWriteStream } = require('node:fs');
+const { mkdtemp, readdir, readFile, rm, stat, writeFile } = require('node:fs/promises');
+const os = require('node:os');
+const { join, resolve } = require('node:path');
+const { performance } = require('node:perf_hooks');
+const { setTimeout: sleep } = require('node:timers/promises');
+const { parseArgs } = require('node:util');
+
+const REPO_ROOT = resolve(__dirname, '..', '..');
+
+// ---------------------------------------------------------------------------------------------------------
+// Options
+
+const USAGE = `usage: node scripts/bench/run.js [--only accept|pipeline] [--duration SECONDS] [--connections N] [--records N]
+
+  --only accept|pipeline   run one scenario (default: both)
+  --duration SECONDS       measured load per server in the accept scenario, after a warm-up (default 20; 1..600)
+  --connections N          concurrent connections in the accept scenario (default 1000; 1..10000)
+  --records N              records of the pipeline dataset, sent as 10 NDJSON streams (default 1000000; 10..20000000)`;
+
+function badUsage(message) {
+  process.stderr.write(`error: ${message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function intOption(values, name, min, max) {
+  const raw = values[name];
+  if (!/^\d+$/.test(raw)) badUsage(`--${name} must be a whole number, got ${JSON.stringify(raw)}`);
+  const n = Number(raw);
+  if (n < min || n > max) badUsage(`--${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function parseOptions() {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        only: { type: 'string' },
+        duration: { type: 'string', default: '20' },
+        connections: { type: 'string', default: '1000' },
+        records: { type: 'string', default: '1000000' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (err) {
+    badUsage(err.message);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  if (values.only !== undefined && values.only !== 'accept' && values.only !== 'pipeline') {
+    badUsage(`--only must be accept or pipeline, got ${JSON.stringify(values.only)}`);
+  }
+  return {
+    only: values.only,
+    duration: intOption(values, 'duration', 1, 600),
+    connections: intOption(values, 'connections', 1, 10_000),
+    records: intOption(values, 'records', 10, 20_000_000),
+  };
+}
+
+const options = parseOptions();
+
+// Loaded after the options are checked, so that a bad option answers at once.
+const autocannon = require('autocannon');
+const postgres = require('postgres');
+const { GatewayClient, ServiceProcess, freePort, measurements, ndjsonChunks, queueDepth } = require('@genlake/testing');
+
+const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const AMQP_URL = process.env.BENCH_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const MANAGEMENT_URL = process.env.BENCH_RABBITMQ_MANAGEMENT_URL ?? `http://${new URL(AMQP_URL).hostname}:15672`;
+const WARMUP_SECONDS = 5;
+const STREAMS = 10;
+
+// ---------------------------------------------------------------------------------------------------------
+// Cleanup: everything started or created registers how to undo it; undone in reverse order, once.
+
+const cleanups = [];
+let cleaning;
+
+function onCleanup(label, fn) {
+  const entry = { label, fn };
+  cleanups.push(entry);
+  return () => {
+    const i = cleanups.indexOf(entry);
+    if (i >= 0) cleanups.splice(i, 1);
+    return fn();
+  };
+}
+
+function cleanupAll() {
+  cleaning ??= (async () => {
+    while (cleanups.length) {
+      const { label, fn } = cleanups.pop();
+      try {
+        await fn();
+      } catch (err) {
+        process.stderr.write(`cleanup of ${label} failed: ${err.message}\n`);
+      }
+    }
+  })();
+  return cleaning;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    process.stderr.write(`\n${signal}: stopping processes and removing databases, virtual hosts and temp dirs...\n`);
+    const force = setTimeout(() => process.exit(130), 60_000);
+    force.unref();
+    void cleanupAll().finally(() => process.exit(130));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Infrastructure: fresh database, virtual host, temp dir
+
+function withDatabase(url, name) {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function adminSql(fn) {
+  const sql = postgres(withDatabase(SERVER_URL, 'postgres'), { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    return await fn(sql);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** A database name for the scenario; the gateway creates and migrates it when it starts. Dropped at cleanup. */
+function freshDatabaseName(label) {
+  const name = `genlake_bench_${label}_${randomBytes(4).toString('hex')}`;
+  onCleanup(`database ${name}`, () => adminSql((sql) => sql.unsafe(`drop database if exists ${name} with (force)`)));
+  return { name, url: withDatabase(SERVER_URL, name) };
+}
+
+async function management(method, path, body) {
+  const u = new URL(AMQP_URL);
+  const auth = Buffer.from(`${decodeURIComponent(u.username || 'guest')}:${decodeURIComponent(u.password || 'guest')}`).toString('base64');
+  const res = await fetch(`${MANAGEMENT_URL}/api${path}`, {
+    method,
+    headers: { authorization: `Basic ${auth}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  if (!res.ok && !(method === 'DELETE' && res.status === 404)) {
+    throw new Error(`rabbitmq management ${method} ${path}: ${res.status} ${await res.text()}`);
+  }
+  return res.status === 204 || method !== 'GET' ? undefined : res.json();
+}
+
+async function freshVhost(label) {
+  const vhost = `genlake-bench-${label}-${randomBytes(4).toString('hex')}`;
+  const user = decodeURIComponent(new URL(AMQP_URL).username || 'guest');
+  onCleanup(`vhost ${vhost}`, () => management('DELETE', `/vhosts/${encodeURIComponent(vhost)}`));
+  await management('PUT', `/vhosts/${encodeURIComponent(vhost)}`);
+  await management('PUT', `/permissions/${encodeURIComponent(vhost)}/${encodeURIComponent(user)}`, {
+    configure: '.*',
+    write: '.*',
+    read: '.*',
+  });
+  const url = new URL(AMQP_URL);
+  url.pathname = `/${encodeURIComponent(vhost)}`;
+  return { vhost, url: url.toString() };
+}
+
+async function tempDir(label) {
+  const dir = await mkdtemp(join(os.tmpdir(), `genlake-bench-${label}-`));
+  onCleanup(`temp dir ${dir}`, () => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** The last lines of every log in `dir`, for a failure report. */
+async function logTails(dir, lines = 25) {
+  let out = '';
+  try {
+    for (const name of await readdir(dir)) {
+      const text = await readFile(join(dir, name), 'utf8');
+      out += `--- ${name} (last ${lines} lines) ---\n${text.split('\n').slice(-lines - 1).join('\n')}\n`;
+    }
+  } catch {
+    // no logs
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Processes under test
+
+async function startService(name, env, logDir) {
+  const service = await ServiceProcess.start(name, { LOG_LEVEL: 'warn', ...env }, logDir);
+  const stopIt = onCleanup(`${name} process`, () => service.stop());
+  return { service, stop: stopIt };
+}
+
+/** The baseline server as its own process (same readiness protocol as ServiceProcess). */
+async function startBaseline(databaseUrl, logDir) {
+  const port = await freePort();
+  const log = createWriteStream(join(logDir, 'baseline-server.log'), { flags: 'a' });
+  const child = spawn(process.execPath, [join(__dirname, 'baseline-server.js')], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '20' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
+  let exitCode = null;
+  const exited = new Promise((ok) =>
+    child.once('exit', (code, signal) => {
+      exitCode = code ?? (signal ? 128 : 0);
+      ok();
+    }),
+  );
+  const stopIt = onCleanup('baseline-server process', async () => {
+    if (exitCode === null) {
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(15_000)]);
+      if (exitCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    }
+    log.end();
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (exitCode !== null) throw new Error(`baseline-server exited with ${exitCode}; see its log`);
+    try {
+      if ((await fetch(`${url}/health/ready`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error('baseline-server was not ready within 30 s');
+    await sleep(100);
+  }
+  return { url, pid: child.pid, stop: stopIt };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Formatting
+
+const fmtInt = (n) => Math.round(n).toLocaleString('en-US');
+const fmt1 = (n) => n.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const fmt2 = (n) => n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const secs = (ms) => `${fmt1(ms / 1000)} s`;
+const ratio = (a, b) => (b > 0 ? a / b : Number.NaN);
+const pct = (r) => `${fmt1(r * 100)} %`;
+
+function say(line = '') {
+  process.stdout.write(`${line}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Scenario 1: accepting batches
+
+const ACCEPT_BODY = JSON.stringify({
+  dataset: 'bench',
+  records: [...measurements({ count: 10, entities: 5, seed: 42 })],
+  options: { complexity: 1 },
+});
+
+/** Drives `url` with autocannon from this process: a warm-up (discarded), then the measured run. */
+async function loadTest(label, url) {
+  const common = {
+    url: `${url}/api/batches`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: ACCEPT_BODY,
+    connections: options.connections,
+    timeout: 30,
+  };
+  say(`  ${label}: warm-up ${WARMUP_SECONDS} s at ${options.connections} connections...`);
+  await autocannon({ ...common, duration: WARMUP_SECONDS });
+  await sleep(1000); // let the warm-up's abandoned requests finish
+  say(`  ${label}: measuring ${options.duration} s...`);
+  const r = await autocannon({ ...common, duration: options.duration });
+  const codes = Object.fromEntries(Object.entries(r.statusCodeStats).map(([code, s]) => [code, s.count]));
+  const accepted = codes['202'] ?? 0;
+  const other = Object.entries(codes)
+    .filter(([code]) => code !== '202')
+    .reduce((n, [, c]) => n + c, 0);
+  const out = {
+    label,
+    seconds: r.duration,
+    accepted,
+    perSecond: accepted / r.duration,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    max: r.latency.max,
+    non202: other,
+    codes,
+    errors: r.errors,
+    timeouts: r.timeouts,
+  };
+  say(
+    `  ${label}: ${fmtInt(out.perSecond)} accepted/s (${fmtInt(accepted)} in ${fmt1(r.duration)} s), latency p50 ${out.p50} ms, ` +
+      `p99 ${out.p99} ms, max ${out.max} ms; non-202 ${out.non202}, errors ${out.errors} (timeouts ${out.timeouts})`,
+  );
+  return out;
+}
+
+async function checkpoint(databaseUrl) {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql`checkpoint`;
+  } catch {
+    // only a superuser may; the figures are then a little noisier
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+async function acceptScenario() {
+  say('\n## 1. Accepting batches');
+  say(`POST /api/batches, JSON, 10 records, ${options.connections} connections, ${WARMUP_SECONDS} s warm-up then ${options.duration} s\n`);
+  const dir = await tempDir('accept');
+  const logs = join(dir, 'logs');
+  const db = freshDatabaseName('accept');
+  const mq = await freshVhost('accept');
+  try {
+    // The gateway creates and migrates the database; it is stopped again at once so that the baseline runs
+    // first, alone, on the same database (the order least favourable to genlake: it runs second).
+    const first = await startService(
+      'gateway',
+      { DATABASE_URL: db.url, RABBITMQ_URL: mq.url, STORAGE_URL: join(dir, 'storage'), WORK_DIR: join(dir, 'work-gw'), DATABASE_POOL_MAX: '20' },
+      logs,
+    );
+    await first.stop();
+    // The processor's queues, so that the relay's messages are routed and kept as in production (no processor runs).
+    await declareProcessorQueues(mq.url);
+
+    const baselineServer = await startBaseline(db.url, logs);
+    await checkpoint(db.url);
+    const baseline = await loadTest('baseline (Fastify + postgres.js)', baselineServer.url);
+    await baselineServer.stop();
+
+    const gw = await startService(
+      'gateway',
+      { DATABASE_URL: db.url, RABBITMQ_URL: mq.url, STORAGE_URL: join(dir, 'storage'), WORK_DIR: join(dir, 'work-gw'), DATABASE_POOL_MAX: '20' },
+      logs,
+    );
+    await checkpoint(db.url);
+    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    onCleanup('accept sql', () => sql.end({ timeout: 5 }));
+    const genlake = await loadTest('genlake gateway', gw.service.url);
+    const [{ n: backlog }] = await sql`select count(*)::int as n from outbox where sent_at is null`;
+    const drainStart = performance.now();
+    let left = backlog;
+    const drainDeadline = Date.now() + 300_000;
+    while (left > 0 && Date.now() < drainDeadline) {
+      await sleep(100);
+      [{ n: left }] = await sql`select count(*)::int as n from outbox where sent_at is null`;
+    }
+    const drainMs = performance.now() - drainStart;
+    const [{ n: batches }] = await sql`select count(*)::int as n from batches`;
+    const queued = await queueDepth(mq.url, mq.vhost, 'processor.batch-accepted');
+    const relay = { backlog, drainMs, drained: left === 0, left, batches, queued };
+    say(
+      `  outbox backlog at the end of the load: ${fmtInt(backlog)} rows; ` +
+        (left === 0
+          ? `drained in ${secs(drainMs)} (${fmtInt(backlog / Math.max(drainMs / 1000, 0.001))} messages/s)`
+          : `NOT drained after ${secs(drainMs)}: ${fmtInt(left)} rows left`),
+    );
+    say(`  batches in the database: ${fmtInt(batches)}; messages in processor.batch-accepted: ${fmtInt(queued)}`);
+    await gw.stop();
+    const r = ratio(genlake.perSecond, baseline.perSecond);
+    say(`  ratio genlake / baseline: ${fmt2(r)} (${pct(r)})`);
+    return { baseline, genlake, relay, ratio: r };
+  } catch (err) {
+    process.stderr.write(await logTails(logs));
+    throw err;
+  }
+}
+
+async function declareProcessorQueues(amqpUrl) {
+  const { Broker } = require('@genlake/kit');
+  const { CATALOG, QUEUES } = require('@genlake/contracts');
+  const quiet = { info() {}, warn() {}, error() {}, debug() {} };
+  const broker = new Broker(amqpUrl, quiet, 'bench');
+  try {
+    if (!(await broker.waitReady(10_000))) throw new Error('cannot connect to RabbitMQ');
+    const spec = CATALOG['batch.accepted'];
+    await broker.declareConsumerTopology(QUEUES.processorBatchAccepted, spec.routingKey, spec.retry);
+  } finally {
+    await broker.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Scenario 2: pipeline throughput
+
+/**
+ * The dataset's records as NDJSON, made before any clock starts (both sides get ready-made input): one
+ * buffer, the byte offsets where each of the 10 streams starts, and the same bytes written to `file`.
+ */
+async function makeDataset(records, file) {
+  const parts = [];
+  for await (const chunk of ndjsonChunks({ count: records, entities: 50, seed: 7 }, 5000)) parts.push(chunk);
+  const all = Buffer.concat(parts);
+  await writeFile(file, all);
+  const offsets = [0];
+  let line = 0;
+  let pos = 0;
+  for (let s = 1; s < STREAMS; s++) {
+    const target = Math.round((records * s) / STREAMS);
+    while (line < target) {
+      pos = all.indexOf(0x0a, pos) + 1;
+      line++;
+    }
+    offsets.push(pos);
+  }
+  offsets.push(all.length);
+  const streams = [];
+  for (let s = 0; s < STREAMS; s++) {
+    streams.push({
+      body: all.subarray(offsets[s], offsets[s + 1]),
+      records: Math.round((records * (s + 1)) / STREAMS) - Math.round((records * s) / STREAMS),
+    });
+  }
+  return { bytes: all.length, streams };
+}
+
+/** An NDJSON body sent in 64 KiB chunks (what ndjsonChunks yields to submitStream, without generating it now). */
+async function* chunked(buf, size = 64 * 1024) {
+  for (let at = 0; at < buf.length; at += size) yield buf.subarray(at, Math.min(at + size, buf.length));
+}
+
+async function duckdbBaseline(file, dir, records) {
+  const { DuckDBInstance } = require('@duckdb/node-api');
+  const instance = await DuckDBInstance.create(':memory:', { threads: '2', temp_directory: join(dir, 'duckdb-spill') });
+  const conn = await instance.connect();
+  const runs = [];
+  try {
+    for (let k = 0; k < 3; k++) {
+      const out = join(dir, `baseline-${k}.parquet`);
+      const started = performance.now();
+      const result = await conn.run(
+        `COPY (SELECT * FROM read_json('${file}', format = 'newline_delimited')) TO '${out}' (FORMAT parquet)`,
+      );
+      const ms = performance.now() - started;
+      const rows = Number(result.rowsChanged);
+      if (rows !== records) throw new Error(`DuckDB wrote ${rows} rows, expected ${records}`);
+      runs.push({ ms, bytes: (await stat(out)).size });
+      await rm(out, { force: true });
+    }
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+  runs.sort((a, b) => a.ms - b.ms);
+  const median = runs[1];
+  return { ms: median.ms, runsMs: runs.map((r) => r.ms), parquetBytes: median.bytes, perSecond: records / (median.ms / 1000) };
+}
+
+async function pipelineScenario() {
+  const records = options.records;
+  say('\n## 2. Pipeline throughput');
+  say(`${fmtInt(records)} records, one dataset, ${STREAMS} NDJSON streams sent one after the other, complexity 2\n`);
+  const dir = await tempDir('pipeline');
+  const logs = join(dir, 'logs');
+  const file = join(dir, 'dataset.ndjson');
+  say('  generating the records...');
+  const data = await makeDataset(records, file);
+  say(`  ${fmtInt(records)} records, ${fmt1(data.bytes / 1e6)} MB of NDJSON`);
+
+  say('  baseline: DuckDB (2 threads) read_json -> COPY TO parquet, 3 runs...');
+  const duck = await duckdbBaseline(file, dir, records);
+  say(
+    `  baseline (DuckDB): ${fmtInt(duck.perSecond)} records/s (median of ${duck.runsMs.map((m) => secs(m)).join(', ')}; ` +
+      `parquet ${fmt1(duck.parquetBytes / 1e6)} MB)`,
+  );
+
+  const db = freshDatabaseName('pipeline');
+  const mq = await freshVhost('pipeline');
+  const storage = join(dir, 'storage');
+  const env = (name) => ({ DATABASE_URL: db.url, RABBITMQ_URL: mq.url, STORAGE_URL: storage, WORK_DIR: join(dir, `work-${name}`) });
+  try {
+    // One after the other: all three migrate at start, and the migration lock makes the others wait anyway.
+    const gw = await startService('gateway', { ...env('gateway'), DATABASE_POOL_MAX: '20' }, logs);
+    const processor = await startService('processor', env('processor'), logs);
+    const corrector = await startService('corrector', env('corrector'), logs);
+    const client = new GatewayClient(gw.service.url);
+    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    onCleanup('pipeline sql', () => sql.end({ timeout: 5 }));
+    await checkpoint(db.url);
+
+    const dataset = `bench-${randomBytes(3).toString('hex')}`;
+    const startedWall = Date.now();
+    const started = performance.now();
+    const submitted = [];
+    for (const [s, stream] of data.streams.entries()) {
+      const t = performance.now();
+      const res = await client.submitStream(dataset, chunked(stream.body), 'application/x-ndjson', 2);
+      if (res.status !== 202) throw new Error(`stream ${s + 1} was refused: ${res.status} ${res.text.slice(0, 500)}`);
+      submitted.push({ id: res.body.id, records: stream.records, acceptMs: performance.now() - t });
+    }
+    const uploadedMs = performance.now() - started;
+    say(
+      `  ${STREAMS} streams accepted in ${secs(uploadedMs)} (${fmtInt(records / (uploadedMs / 1000))} records/s through the gateway; ` +
+        `per stream ${submitted.map((x) => fmt1(x.acceptMs / 1000)).join(', ')} s)`,
+    );
+    const ids = submitted.map((x) => x.id);
+    const timeoutMs = Math.max(300_000, records * 1.5);
+    let done = 0;
+    let lastReport = 0;
+    while (done < ids.length) {
+      if (performance.now() - started > timeoutMs) throw new Error(`${ids.length - done} batches not completed within ${secs(timeoutMs)}`);
+      for (const s of [processor, corrector, gw]) {
+        if (s.service.exitCode !== null) throw new Error(`${s.service.name} exited with ${s.service.exitCode}`);
+      }
+      await sleep(200);
+      [{ n: done }] = await sql`select count(*)::int as n from batches where id = any(${ids}::uuid[]) and status = 'completed'`;
+      if (performance.now() - lastReport > 10_000) {
+        lastReport = performance.now();
+        say(`  ... ${done}/${ids.length} batches completed after ${secs(performance.now() - started)}`);
+      }
+    }
+    const rows = await sql`
+      select b.id, b.record_count::int as records, b.created_at, b.processing_at, b.correcting_at, b.completed_at,
+             p.created_at as processed_gen_created, (p.stats->>'millis')::int as processed_ms,
+             c.created_at as corrected_gen_created, (c.stats->>'millis')::int as corrected_ms
+      from batches b
+      join generations p on p.batch_id = b.id and p.stage = 'processed'
+      join generations c on c.batch_id = b.id and c.stage = 'corrected'
+      where b.id = any(${ids}::uuid[]) order by p.number`;
+    const lastCompleted = Math.max(...rows.map((r) => r.completed_at.getTime()));
+    const totalMs = lastCompleted - startedWall;
+    const perSecond = records / (totalMs / 1000);
+    const t = (d) => d.getTime();
+    const sum = (f) => rows.reduce((n, r) => n + f(r), 0);
+    const split = {
+      uploadMs: uploadedMs,
+      firstAcceptMs: submitted[0].acceptMs,
+      firstProcessingAfterMs: Math.min(...rows.map((r) => t(r.processing_at))) - startedWall,
+      lastAcceptAfterMs: Math.max(...rows.map((r) => t(r.created_at))) - startedWall,
+      totalMs,
+      queuedSum: sum((r) => t(r.processing_at) - t(r.created_at)),
+      processingSum: sum((r) => t(r.correcting_at) - t(r.processing_at)),
+      processorWorkSum: sum((r) => r.processed_ms),
+      hopToCorrectorSum: sum((r) => t(r.corrected_gen_created) - t(r.correcting_at)),
+      correctingSum: sum((r) => t(r.completed_at) - t(r.correcting_at)),
+      correctorWorkSum: sum((r) => r.corrected_ms),
+      // The processor works one batch at a time: the span of its work and how busy it was in it.
+      processorSpanMs: Math.max(...rows.map((r) => t(r.correcting_at))) - Math.min(...rows.map((r) => t(r.processing_at))),
+      batches: rows.map((r) => ({
+        records: r.records,
+        queuedMs: t(r.processing_at) - t(r.created_at),
+        processingMs: t(r.correcting_at) - t(r.processing_at),
+        correctingMs: t(r.completed_at) - t(r.correcting_at),
+      })),
+    };
+    for (const s of [corrector, processor, gw]) await s.stop();
+    const n = rows.length;
+    say(`  genlake: ${fmtInt(perSecond)} records/s (${fmtInt(records)} records accepted -> completed in ${secs(totalMs)})`);
+    say('  where the time went (per batch: mean; the processor takes one batch at a time):');
+    say(`    accept (upload + validation + normalization + payload to storage): ${secs(uploadedMs)} for all ${STREAMS} streams, ${secs(uploadedMs / n)} per stream`);
+    say(`    accepted -> processing started (relay hop + waiting for the processor): mean ${secs(split.queuedSum / n)}`);
+    say(
+      `    processing (processing_at -> correcting_at): mean ${secs(split.processingSum / n)}, sum ${secs(split.processingSum)}; ` +
+        `of which workload + uploads ${secs(split.processorWorkSum)}`,
+    );
+    say(
+      `    correcting (correcting_at -> completed_at): mean ${secs(split.correctingSum / n)}, sum ${secs(split.correctingSum)}; ` +
+        `of which relay hop ${secs(split.hopToCorrectorSum)}, correction work ${secs(split.correctorWorkSum)}`,
+    );
+    say(
+      `    timeline: first batch processing at +${secs(split.firstProcessingAfterMs)}, last batch accepted at +${secs(split.lastAcceptAfterMs)}, ` +
+        `processor busy ${secs(split.processingSum)} of its ${secs(split.processorSpanMs)} span, last completed at +${secs(totalMs)}`,
+    );
+    const r = ratio(perSecond, duck.perSecond);
+    say(`  ratio genlake / baseline: ${fmt2(r)} (${pct(r)})`);
+    return { records, bytes: data.bytes, duck, genlake: { perSecond, totalMs }, split, ratio: r };
+  } catch (err) {
+    process.stderr.write(await logTails(logs));
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Header and summary
+
+async function header() {
+  const cpus = os.cpus();
+  let pg = '?';
+  let rabbit = '?';
+  try {
+    pg = await adminSql(async (sql) => (await sql`show server_version`)[0].server_version);
+  } catch (err) {
+    throw new Error(`PostgreSQL at ${SERVER_URL.replace(/:[^:@/]*@/, ':***@')} is not reachable: ${err.message}`);
+  }
+  try {
+    rabbit = (await management('GET', '/overview')).rabbitmq_version;
+  } catch (err) {
+    throw new Error(`the RabbitMQ management API at ${MANAGEMENT_URL} is not reachable: ${err.message}`);
+  }
+  const machine = {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    cores: cpus.length,
+    cpu: cpus[0]?.model?.trim() ?? '?',
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    os: `${os.type()} ${os.release()}`,
+    pg,
+    rabbit,
+    load: os.loadavg().map((l) => l.toFixed(2)).join(' '),
+  };
+  say('# genlake benchmarks');
+  say(`date ${machine.date}; ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GB RAM; Node ${machine.node}; ${machine.os}`);
+  say(`PostgreSQL ${machine.pg}, RabbitMQ ${machine.rabbit}; load average before the run: ${machine.load}`);
+  return machine;
+}
+
+function summary(machine, accept, pipeline) {
+  const lines = [];
+  lines.push(`Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GB RAM, Node ${machine.node}, PostgreSQL ${machine.pg}, RabbitMQ ${machine.rabbit}; ${machine.date}.`);
+  lines.push('');
+  lines.push('| scenario | figure | genlake | baseline | genlake / baseline |');
+  lines.push('| --- | --- | ---: | ---: | ---: |');
+  if (accept) {
+    const { genlake: g, baseline: b } = accept;
+    lines.push(`| accept (${options.connections} conn., ${options.duration} s) | accepted batches/s (202) | ${fmtInt(g.perSecond)} | ${fmtInt(b.perSecond)} | ${fmt2(accept.ratio)} |`);
+    lines.push(`| | latency p50 | ${g.p50} ms | ${b.p50} ms | |`);
+    lines.push(`| | latency p99 | ${g.p99} ms | ${b.p99} ms | |`);
+    lines.push(`| | accepted (202) in the run | ${fmtInt(g.accepted)} | ${fmtInt(b.accepted)} | |`);
+    lines.push(`| | non-202 answers | ${fmtInt(g.non202)} | ${fmtInt(b.non202)} | |`);
+    lines.push(`| | errors (timeouts) | ${fmtInt(g.errors)} (${fmtInt(g.timeouts)}) | ${fmtInt(b.errors)} (${fmtInt(b.timeouts)}) | |`);
+    const relay = accept.relay;
+    lines.push(
+      `| | outbox backlog at the end / drain time | ${fmtInt(relay.backlog)} rows / ${relay.drained ? secs(relay.drainMs) : `> ${secs(relay.drainMs)}`} | n/a | |`,
+    );
+  }
+  if (pipeline) {
+    const { genlake: g, duck: d, split: s } = pipeline;
+    const n = s.batches.length;
+    lines.push(`| pipeline (${fmtInt(pipeline.records)} records, complexity 2) | records/s, accept -> completed | ${fmtInt(g.perSecond)} | ${fmtInt(d.perSecond)} | ${fmt2(pipeline.ratio)} |`);
+    lines.push(`| | total time | ${secs(g.totalMs)} | ${secs(d.ms)} | |`);
+    lines.push(`| | accepting ${STREAMS} streams (gateway) | ${secs(s.uploadMs)} | | |`);
+    lines.push(`| | accepted -> processing, mean per batch | ${secs(s.queuedSum / n)} | | |`);
+    lines.push(`| | processing, mean per batch (sum) | ${secs(s.processingSum / n)} (${secs(s.processingSum)}) | | |`);
+    lines.push(`| | correcting, mean per batch (sum) | ${secs(s.correctingSum / n)} (${secs(s.correctingSum)}) | | |`);
+  }
+  say('\n## Summary (Markdown)\n');
+  say(lines.join('\n'));
+}
+
+async function main() {
+  const machine = await header();
+  say(`options: --only ${options.only ?? '(both)'} --duration ${options.duration} --connections ${options.connections} --records ${options.records}`);
+  const accept = options.only === 'pipeline' ? undefined : await acceptScenario();
+  await cleanupAll(); // each scenario starts from a clean slate
+  cleaning = undefined;
+  const pipeline = options.only === 'accept' ? undefined : await pipelineScenario();
+  summary(machine, accept, pipeline);
+}
+
+main()
+  .then(async () => {
+    await cleanupAll();
+    process.exit(0);
+  })
+  .catch(async (err) => {
+    process.stderr.write(`\nbench failed: ${err.stack ?? err}\n`);
+    await cleanupAll();
+    process.exit(1);
+  });
