@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,19 +13,40 @@ export interface S3TestServer {
   stop(): Promise<void>;
 }
 
+const S3RVER_SCRIPT = `
+const S3rver = require('s3rver');
+const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: process.argv[1], resetOnClose: true });
+server.run().then(({ port }) => process.stdout.write('PORT ' + port + '\\n'), (err) => { console.error(err); process.exit(1); });
+process.on('SIGTERM', () => server.close().finally(() => process.exit(0)));
+`;
+
 /**
- * A real S3 API for tests: s3rver (an S3-compatible server in Node) on a free loopback port,
- * storing objects in a temporary directory.
+ * A real S3 API for tests: s3rver (an S3-compatible server in Node) on a free loopback port, in its
+ * own process, storing objects in a temporary directory. It runs with OpenSSL's legacy provider,
+ * which its continuation tokens (paged listings) need on current Node versions.
  */
 export async function startS3rver(): Promise<S3TestServer> {
   const dir = await mkdtemp(join(tmpdir(), 'genlake-s3-'));
-  // s3rver has no types; it is a plain constructor.
-  const S3rver = require('s3rver');
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, resetOnClose: true });
-  const { port } = (await server.run()) as { port: number };
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', '-e', S3RVER_SCRIPT, dir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: __dirname,
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /PORT (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`s3rver exited with ${code}`)));
+  });
   const endpoint = `http://127.0.0.1:${port}`;
   return connectS3(endpoint, 'S3RVER', 'S3RVER', async () => {
-    await server.close();
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
     await rm(dir, { recursive: true, force: true });
   });
 }
