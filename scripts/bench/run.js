@@ -18,7 +18,7 @@
 
 const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const { createWriteStream } = require('node:fs');
+const { createWriteStream, readdirSync, readFileSync } = require('node:fs');
 const { mkdtemp, readdir, readFile, rm, stat, writeFile } = require('node:fs/promises');
 const os = require('node:os');
 const { join, resolve } = require('node:path');
@@ -265,6 +265,68 @@ async function startBaseline(databaseUrl, logDir) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// CPU accounting from /proc: which process used how much of the machine during a measured interval.
+
+const CLK_TCK = 100; // USER_HZ on Linux
+
+function cpuSnapshot() {
+  const procs = new Map();
+  let entries = [];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    // not Linux: no accounting
+  }
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const s = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const close = s.lastIndexOf(')');
+      const f = s.slice(close + 2).split(' ');
+      // fields 14 and 15 (utime, stime) of proc(5); f[0] is field 3
+      procs.set(Number(name), { comm: s.slice(s.indexOf('(') + 1, close), ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  let total = 0;
+  let idle = 0;
+  try {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    total = cpu.slice(0, 8).reduce((a, b) => a + b, 0); // guest time is already in user
+    idle = cpu[3] + cpu[4];
+  } catch {
+    // no /proc/stat
+  }
+  return { procs, total, idle, at: performance.now() };
+}
+
+/** Cores used per role between two snapshots; `roles` maps pids of our processes to a name. */
+function cpuUse(a, b, roles) {
+  const wall = (b.at - a.at) / 1000;
+  const seconds = {};
+  for (const [pid, p] of b.procs) {
+    const before = a.procs.get(pid);
+    const ticks = p.ticks - (before && before.comm === p.comm ? before.ticks : 0);
+    if (ticks <= 0) continue;
+    const role =
+      roles.get(pid) ??
+      (pid === process.pid ? 'bench client (run.js)' : p.comm === 'postgres' ? 'PostgreSQL' : p.comm === 'beam.smp' ? 'RabbitMQ' : 'other processes');
+    seconds[role] = (seconds[role] ?? 0) + ticks / CLK_TCK;
+  }
+  const cores = Object.fromEntries(Object.entries(seconds).map(([k, v]) => [k, v / wall]));
+  const busy = b.total > a.total ? 1 - (b.idle - a.idle) / (b.total - a.total) : Number.NaN;
+  return { wall, seconds, cores, busy };
+}
+
+function describeCpu(use) {
+  const parts = Object.entries(use.cores)
+    .sort((x, y) => y[1] - x[1])
+    .map(([k, v]) => `${k} ${fmt2(v)}`);
+  return `CPU in cores (of ${os.cpus().length}): ${parts.join(', ')}; machine busy ${pct(use.busy)}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Formatting
 
 const fmtInt = (n) => Math.round(n).toLocaleString('en-US');
@@ -288,7 +350,7 @@ const ACCEPT_BODY = JSON.stringify({
 });
 
 /** Drives `url` with autocannon from this process: a warm-up (discarded), then the measured run. */
-async function loadTest(label, url) {
+async function loadTest(label, url, roles) {
   const common = {
     url: `${url}/api/batches`,
     method: 'POST',
@@ -301,7 +363,15 @@ async function loadTest(label, url) {
   await autocannon({ ...common, duration: WARMUP_SECONDS });
   await sleep(1000); // let the warm-up's abandoned requests finish
   say(`  ${label}: measuring ${options.duration} s...`);
-  const r = await autocannon({ ...common, duration: options.duration });
+  const errorKinds = {};
+  const before = cpuSnapshot();
+  const run = autocannon({ ...common, duration: options.duration });
+  run.on('reqError', (err) => {
+    const kind = err?.code ?? err?.message ?? String(err);
+    errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+  });
+  const r = await run;
+  const cpu = cpuUse(before, cpuSnapshot(), roles);
   const codes = Object.fromEntries(Object.entries(r.statusCodeStats).map(([code, s]) => [code, s.count]));
   const accepted = codes['202'] ?? 0;
   const other = Object.entries(codes)
@@ -318,12 +388,16 @@ async function loadTest(label, url) {
     non202: other,
     codes,
     errors: r.errors,
+    errorKinds,
     timeouts: r.timeouts,
+    cpu,
   };
   say(
     `  ${label}: ${fmtInt(out.perSecond)} accepted/s (${fmtInt(accepted)} in ${fmt1(r.duration)} s), latency p50 ${out.p50} ms, ` +
-      `p99 ${out.p99} ms, max ${out.max} ms; non-202 ${out.non202}, errors ${out.errors} (timeouts ${out.timeouts})`,
+      `p99 ${out.p99} ms, max ${out.max} ms; non-202 ${out.non202}${out.non202 ? ` ${JSON.stringify(codes)}` : ''}, ` +
+      `errors ${out.errors}${out.errors ? ` ${JSON.stringify(errorKinds)}` : ''} (timeouts ${out.timeouts})`,
   );
+  say(`  ${label}: ${describeCpu(cpu)}`);
   return out;
 }
 
@@ -359,7 +433,7 @@ async function acceptScenario() {
 
     const baselineServer = await startBaseline(db.url, logs);
     await checkpoint(db.url);
-    const baseline = await loadTest('baseline (Fastify + postgres.js)', baselineServer.url);
+    const baseline = await loadTest('baseline (Fastify + postgres.js)', baselineServer.url, new Map([[baselineServer.pid, 'baseline server']]));
     await baselineServer.stop();
 
     const gw = await startService(
@@ -370,7 +444,7 @@ async function acceptScenario() {
     await checkpoint(db.url);
     const sql = postgres(db.url, { max: 1, onnotice: () => {} });
     onCleanup('accept sql', () => sql.end({ timeout: 5 }));
-    const genlake = await loadTest('genlake gateway', gw.service.url);
+    const genlake = await loadTest('genlake gateway', gw.service.url, new Map([[gw.service.pid, 'gateway']]));
     const [{ n: backlog }] = await sql`select count(*)::int as n from outbox where sent_at is null`;
     const drainStart = performance.now();
     let left = backlog;
@@ -461,6 +535,7 @@ async function duckdbBaseline(file, dir, records) {
   try {
     for (let k = 0; k < 3; k++) {
       const out = join(dir, `baseline-${k}.parquet`);
+      const before = cpuSnapshot();
       const started = performance.now();
       const result = await conn.run(
         `COPY (SELECT * FROM read_json('${file}', format = 'newline_delimited')) TO '${out}' (FORMAT parquet)`,
@@ -468,7 +543,8 @@ async function duckdbBaseline(file, dir, records) {
       const ms = performance.now() - started;
       const rows = Number(result.rowsChanged);
       if (rows !== records) throw new Error(`DuckDB wrote ${rows} rows, expected ${records}`);
-      runs.push({ ms, bytes: (await stat(out)).size });
+      const cpu = cpuUse(before, cpuSnapshot(), new Map([[process.pid, 'DuckDB (in run.js)']]));
+      runs.push({ ms, cpu, bytes: (await stat(out)).size });
       await rm(out, { force: true });
     }
   } finally {
@@ -477,7 +553,7 @@ async function duckdbBaseline(file, dir, records) {
   }
   runs.sort((a, b) => a.ms - b.ms);
   const median = runs[1];
-  return { ms: median.ms, runsMs: runs.map((r) => r.ms), parquetBytes: median.bytes, perSecond: records / (median.ms / 1000) };
+  return { ms: median.ms, runsMs: runs.map((r) => r.ms), cpu: median.cpu, parquetBytes: median.bytes, perSecond: records / (median.ms / 1000) };
 }
 
 async function pipelineScenario() {
@@ -497,6 +573,7 @@ async function pipelineScenario() {
     `  baseline (DuckDB): ${fmtInt(duck.perSecond)} records/s (median of ${duck.runsMs.map((m) => secs(m)).join(', ')}; ` +
       `parquet ${fmt1(duck.parquetBytes / 1e6)} MB)`,
   );
+  say(`  baseline (DuckDB): ${describeCpu(duck.cpu)}`);
 
   const db = freshDatabaseName('pipeline');
   const mq = await freshVhost('pipeline');
@@ -513,6 +590,12 @@ async function pipelineScenario() {
     await checkpoint(db.url);
 
     const dataset = `bench-${randomBytes(3).toString('hex')}`;
+    const roles = new Map([
+      [gw.service.pid, 'gateway'],
+      [processor.service.pid, 'processor'],
+      [corrector.service.pid, 'corrector'],
+    ]);
+    const cpuBefore = cpuSnapshot();
     const startedWall = Date.now();
     const started = performance.now();
     const submitted = [];
@@ -543,6 +626,7 @@ async function pipelineScenario() {
         say(`  ... ${done}/${ids.length} batches completed after ${secs(performance.now() - started)}`);
       }
     }
+    const cpu = cpuUse(cpuBefore, cpuSnapshot(), roles);
     const rows = await sql`
       select b.id, b.record_count::int as records, b.created_at, b.processing_at, b.correcting_at, b.completed_at,
              p.created_at as processed_gen_created, (p.stats->>'millis')::int as processed_ms,
@@ -595,9 +679,11 @@ async function pipelineScenario() {
       `    timeline: first batch processing at +${secs(split.firstProcessingAfterMs)}, last batch accepted at +${secs(split.lastAcceptAfterMs)}, ` +
         `processor busy ${secs(split.processingSum)} of its ${secs(split.processorSpanMs)} span, last completed at +${secs(totalMs)}`,
     );
+    say(`    ${describeCpu(cpu)}`);
+    say(`    CPU seconds: ${Object.entries(cpu.seconds).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${fmt1(v)}`).join(', ')}`);
     const r = ratio(perSecond, duck.perSecond);
     say(`  ratio genlake / baseline: ${fmt2(r)} (${pct(r)})`);
-    return { records, bytes: data.bytes, duck, genlake: { perSecond, totalMs }, split, ratio: r };
+    return { records, bytes: data.bytes, duck, genlake: { perSecond, totalMs }, split, cpu, ratio: r };
   } catch (err) {
     process.stderr.write(await logTails(logs));
     throw err;

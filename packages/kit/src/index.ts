@@ -17,3 +17,4 @@ export * from './observability/metrics';
 export * from './runtime';
 export * from './service-main';
 export * from './storage';
+export * from './worker';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createHttpApp, LocalObjectCache, listen, MessageConsumer, runService } from '@genlake/kit';
+import { LocalObjectCache, runService, startWorker } from '@genlake/kit';
 import { LakeEngine } from '@genlake/lake';
 import { migrate } from '@genlake/migrations';
 import { correctorConfigSchema } from './config';
@@ -32,22 +32,5 @@ void runService('corrector', correctorConfigSchema, async (runtime) => {
     workDir,
     logger,
   );
-  const app = await createHttpApp(undefined, runtime);
-  await listen(app, runtime, config.PORT);
-  runtime.relay.start();
-  const consumer = new MessageConsumer(
-    generationProducedConsumer(useCase, config),
-    runtime.broker,
-    logger,
-    runtime.metrics,
-  );
-  runtime.onShutdown('consumer', () => consumer.close());
-  runtime.addReadinessCheck({
-    name: 'broker',
-    check: async () => {
-      if (!runtime.broker.ready) throw new Error('not connected');
-      if (!consumer.started) throw new Error('consumer not subscribed yet');
-    },
-  });
-  await consumer.start();
+  await startWorker(runtime, config.PORT, generationProducedConsumer(useCase, config));
 });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createHttpApp, listen, MessageConsumer, runService } from '@genlake/kit';
+import { runService, startWorker } from '@genlake/kit';
 import { LakeEngine } from '@genlake/lake';
 import { migrate } from '@genlake/migrations';
 import { processorConfigSchema } from './config';
@@ -27,17 +27,5 @@ void runService('processor', processorConfigSchema, async (runtime) => {
     workDir,
     logger,
   );
-  const app = await createHttpApp(undefined, runtime);
-  await listen(app, runtime, config.PORT);
-  runtime.relay.start();
-  const consumer = new MessageConsumer(batchAcceptedConsumer(useCase, config), runtime.broker, logger, runtime.metrics);
-  runtime.onShutdown('consumer', () => consumer.close());
-  runtime.addReadinessCheck({
-    name: 'broker',
-    check: async () => {
-      if (!runtime.broker.ready) throw new Error('not connected');
-      if (!consumer.started) throw new Error('consumer not subscribed yet');
-    },
-  });
-  await consumer.start();
+  await startWorker(runtime, config.PORT, batchAcceptedConsumer(useCase, config));
 });

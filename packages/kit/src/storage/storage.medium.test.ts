@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { setupTestServices, type TestServices } from '@genlake/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalObjectCache } from './local-object.cache';
 import { type ObjectStorage, openStorage } from './index';
+import { LocalObjectCache } from './local-object.cache';
 
 describe.each(['s3', 'directory'] as const)('object storage: %s', (kind) => {
   let services: TestServices;
@@ -50,7 +50,9 @@ describe.each(['s3', 'directory'] as const)('object storage: %s', (kind) => {
     await storage.delete('a/one.txt');
     expect(await storage.exists('a/one.txt')).toBe(false);
 
-    await Promise.all(Array.from({ length: 1100 }, (_, i) => storage.putBuffer(`many/${String(i).padStart(4, '0')}`, 'x')));
+    await Promise.all(
+      Array.from({ length: 1100 }, (_, i) => storage.putBuffer(`many/${String(i).padStart(4, '0')}`, 'x')),
+    );
     expect((await storage.list('many/')).length).toBe(1100);
   });
 

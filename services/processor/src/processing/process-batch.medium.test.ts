@@ -41,8 +41,17 @@ describe('ProcessBatch against Postgres and S3', () => {
     engine = await LakeEngine.create({ threads: 2 });
     workDir = await mkdtemp(join(tmpdir(), 'genlake-processor-'));
     repo = new BatchProcessingRepository(sql, new InboxRepository(sql), new OutboxRepository(sql));
-    useCase = new ProcessBatch(repo, new PayloadRepository(repo, storage), storage, engine, workDir, createLogger('test', 'silent'));
-    [{ id: datasetId }] = await sql<{ id: string }[]>`insert into datasets (name, owner_id) values ('proc', 'public') returning id`;
+    useCase = new ProcessBatch(
+      repo,
+      new PayloadRepository(repo, storage),
+      storage,
+      engine,
+      workDir,
+      createLogger('test', 'silent'),
+    );
+    [{ id: datasetId }] = await sql<
+      { id: string }[]
+    >`insert into datasets (name, owner_id) values ('proc', 'public') returning id`;
   });
 
   afterAll(async () => {
