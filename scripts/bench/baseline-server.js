@@ -6,7 +6,6 @@
 //
 // Environment: PORT (required), DATABASE_URL (required; the table is created if missing),
 // DATABASE_POOL_MAX (default 20), HOST (default 127.0.0.1).
-'use strict';
 
 const fastify = require('fastify');
 const postgres = require('postgres');

@@ -14,19 +14,14 @@
 // (amqp://guest:guest@127.0.0.1:5672, http://127.0.0.1:15672) unless BENCH_DATABASE_URL / BENCH_RABBITMQ_URL /
 // BENCH_RABBITMQ_MANAGEMENT_URL say otherwise; each scenario gets its own fresh database and virtual host,
 // dropped at the end (also on failure and on Ctrl-C).
-'use strict';
 
-const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const { createWriteStream, readdirSync, readFileSync } = require('node:fs');
-const { mkdtemp, readdir, readFile, rm, stat, writeFile } = require('node:fs/promises');
+const { rm, stat, writeFile } = require('node:fs/promises');
 const os = require('node:os');
-const { join, resolve } = require('node:path');
+const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
 const { setTimeout: sleep } = require('node:timers/promises');
 const { parseArgs } = require('node:util');
-
-const REPO_ROOT = resolve(__dirname, '..', '..');
 
 // ---------------------------------------------------------------------------------------------------------
 // Options
@@ -89,256 +84,40 @@ const options = parseOptions();
 // Loaded after the options are checked, so that a bad option answers at once.
 const autocannon = require('autocannon');
 const postgres = require('postgres');
-const { GatewayClient, ServiceProcess, freePort, measurements, ndjsonChunks, queueDepth } = require('@genlake/testing');
+const { GatewayClient, measurements, ndjsonChunks, queueDepth } = require('@genlake/testing');
+const {
+  SERVER_URL,
+  MANAGEMENT_URL,
+  onCleanup,
+  cleanupAll,
+  resetCleanup,
+  installSignalHandlers,
+  adminSql,
+  freshDatabaseName,
+  management,
+  freshVhost,
+  tempDir,
+  logTails,
+  startService,
+  startBaseline,
+  cpuSnapshot,
+  cpuUse,
+  describeCpu,
+  checkpoint,
+  declareProcessorQueues,
+  fmtInt,
+  fmt1,
+  fmt2,
+  secs,
+  ratio,
+  pct,
+  say,
+} = require('./lib');
 
-const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const AMQP_URL = process.env.BENCH_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const MANAGEMENT_URL = process.env.BENCH_RABBITMQ_MANAGEMENT_URL ?? `http://${new URL(AMQP_URL).hostname}:15672`;
 const WARMUP_SECONDS = 5;
 const STREAMS = 10;
 
-// ---------------------------------------------------------------------------------------------------------
-// Cleanup: everything started or created registers how to undo it; undone in reverse order, once.
-
-const cleanups = [];
-let cleaning;
-
-function onCleanup(label, fn) {
-  const entry = { label, fn };
-  cleanups.push(entry);
-  return () => {
-    const i = cleanups.indexOf(entry);
-    if (i >= 0) cleanups.splice(i, 1);
-    return fn();
-  };
-}
-
-function cleanupAll() {
-  cleaning ??= (async () => {
-    while (cleanups.length) {
-      const { label, fn } = cleanups.pop();
-      try {
-        await fn();
-      } catch (err) {
-        process.stderr.write(`cleanup of ${label} failed: ${err.message}\n`);
-      }
-    }
-  })();
-  return cleaning;
-}
-
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, () => {
-    process.stderr.write(`\n${signal}: stopping processes and removing databases, virtual hosts and temp dirs...\n`);
-    const force = setTimeout(() => process.exit(130), 60_000);
-    force.unref();
-    void cleanupAll().finally(() => process.exit(130));
-  });
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Infrastructure: fresh database, virtual host, temp dir
-
-function withDatabase(url, name) {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function adminSql(fn) {
-  const sql = postgres(withDatabase(SERVER_URL, 'postgres'), { max: 1, onnotice: () => {}, connect_timeout: 10 });
-  try {
-    return await fn(sql);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-}
-
-/** A database name for the scenario; the gateway creates and migrates it when it starts. Dropped at cleanup. */
-function freshDatabaseName(label) {
-  const name = `genlake_bench_${label}_${randomBytes(4).toString('hex')}`;
-  onCleanup(`database ${name}`, () => adminSql((sql) => sql.unsafe(`drop database if exists ${name} with (force)`)));
-  return { name, url: withDatabase(SERVER_URL, name) };
-}
-
-async function management(method, path, body) {
-  const u = new URL(AMQP_URL);
-  const auth = Buffer.from(`${decodeURIComponent(u.username || 'guest')}:${decodeURIComponent(u.password || 'guest')}`).toString('base64');
-  const res = await fetch(`${MANAGEMENT_URL}/api${path}`, {
-    method,
-    headers: { authorization: `Basic ${auth}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
-  });
-  if (!res.ok && !(method === 'DELETE' && res.status === 404)) {
-    throw new Error(`rabbitmq management ${method} ${path}: ${res.status} ${await res.text()}`);
-  }
-  return res.status === 204 || method !== 'GET' ? undefined : res.json();
-}
-
-async function freshVhost(label) {
-  const vhost = `genlake-bench-${label}-${randomBytes(4).toString('hex')}`;
-  const user = decodeURIComponent(new URL(AMQP_URL).username || 'guest');
-  onCleanup(`vhost ${vhost}`, () => management('DELETE', `/vhosts/${encodeURIComponent(vhost)}`));
-  await management('PUT', `/vhosts/${encodeURIComponent(vhost)}`);
-  await management('PUT', `/permissions/${encodeURIComponent(vhost)}/${encodeURIComponent(user)}`, {
-    configure: '.*',
-    write: '.*',
-    read: '.*',
-  });
-  const url = new URL(AMQP_URL);
-  url.pathname = `/${encodeURIComponent(vhost)}`;
-  return { vhost, url: url.toString() };
-}
-
-async function tempDir(label) {
-  const dir = await mkdtemp(join(os.tmpdir(), `genlake-bench-${label}-`));
-  onCleanup(`temp dir ${dir}`, () => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** The last lines of every log in `dir`, for a failure report. */
-async function logTails(dir, lines = 25) {
-  let out = '';
-  try {
-    for (const name of await readdir(dir)) {
-      const text = await readFile(join(dir, name), 'utf8');
-      out += `--- ${name} (last ${lines} lines) ---\n${text.split('\n').slice(-lines - 1).join('\n')}\n`;
-    }
-  } catch {
-    // no logs
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Processes under test
-
-async function startService(name, env, logDir) {
-  const service = await ServiceProcess.start(name, { LOG_LEVEL: 'warn', ...env }, logDir);
-  const stopIt = onCleanup(`${name} process`, () => service.stop());
-  return { service, stop: stopIt };
-}
-
-/** The baseline server as its own process (same readiness protocol as ServiceProcess). */
-async function startBaseline(databaseUrl, logDir) {
-  const port = await freePort();
-  const log = createWriteStream(join(logDir, 'baseline-server.log'), { flags: 'a' });
-  const child = spawn(process.execPath, [join(__dirname, 'baseline-server.js')], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '20' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout.pipe(log, { end: false });
-  child.stderr.pipe(log, { end: false });
-  let exitCode = null;
-  const exited = new Promise((ok) =>
-    child.once('exit', (code, signal) => {
-      exitCode = code ?? (signal ? 128 : 0);
-      ok();
-    }),
-  );
-  const stopIt = onCleanup('baseline-server process', async () => {
-    if (exitCode === null) {
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(15_000)]);
-      if (exitCode === null) {
-        child.kill('SIGKILL');
-        await exited;
-      }
-    }
-    log.end();
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (exitCode !== null) throw new Error(`baseline-server exited with ${exitCode}; see its log`);
-    try {
-      if ((await fetch(`${url}/health/ready`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error('baseline-server was not ready within 30 s');
-    await sleep(100);
-  }
-  return { url, pid: child.pid, stop: stopIt };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// CPU accounting from /proc: which process used how much of the machine during a measured interval.
-
-const CLK_TCK = 100; // USER_HZ on Linux
-
-function cpuSnapshot() {
-  const procs = new Map();
-  let entries = [];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    // not Linux: no accounting
-  }
-  for (const name of entries) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const s = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const close = s.lastIndexOf(')');
-      const f = s.slice(close + 2).split(' ');
-      // fields 14 and 15 (utime, stime) of proc(5); f[0] is field 3
-      procs.set(Number(name), { comm: s.slice(s.indexOf('(') + 1, close), ticks: Number(f[11]) + Number(f[12]) });
-    } catch {
-      // exited meanwhile
-    }
-  }
-  let total = 0;
-  let idle = 0;
-  try {
-    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    total = cpu.slice(0, 8).reduce((a, b) => a + b, 0); // guest time is already in user
-    idle = cpu[3] + cpu[4];
-  } catch {
-    // no /proc/stat
-  }
-  return { procs, total, idle, at: performance.now() };
-}
-
-/** Cores used per role between two snapshots; `roles` maps pids of our processes to a name. */
-function cpuUse(a, b, roles) {
-  const wall = (b.at - a.at) / 1000;
-  const seconds = {};
-  for (const [pid, p] of b.procs) {
-    const before = a.procs.get(pid);
-    const ticks = p.ticks - (before && before.comm === p.comm ? before.ticks : 0);
-    if (ticks <= 0) continue;
-    const role =
-      roles.get(pid) ??
-      (pid === process.pid ? 'bench client (run.js)' : p.comm === 'postgres' ? 'PostgreSQL' : p.comm === 'beam.smp' ? 'RabbitMQ' : 'other processes');
-    seconds[role] = (seconds[role] ?? 0) + ticks / CLK_TCK;
-  }
-  const cores = Object.fromEntries(Object.entries(seconds).map(([k, v]) => [k, v / wall]));
-  const busy = b.total > a.total ? 1 - (b.idle - a.idle) / (b.total - a.total) : Number.NaN;
-  return { wall, seconds, cores, busy };
-}
-
-function describeCpu(use) {
-  const parts = Object.entries(use.cores)
-    .sort((x, y) => y[1] - x[1])
-    .map(([k, v]) => `${k} ${fmt2(v)}`);
-  return `CPU in cores (of ${os.cpus().length}): ${parts.join(', ')}; machine busy ${pct(use.busy)}`;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Formatting
-
-const fmtInt = (n) => Math.round(n).toLocaleString('en-US');
-const fmt1 = (n) => n.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
-const fmt2 = (n) => n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-const secs = (ms) => `${fmt1(ms / 1000)} s`;
-const ratio = (a, b) => (b > 0 ? a / b : Number.NaN);
-const pct = (r) => `${fmt1(r * 100)} %`;
-
-function say(line = '') {
-  process.stdout.write(`${line}\n`);
-}
+installSignalHandlers();
 
 // ---------------------------------------------------------------------------------------------------------
 // Scenario 1: accepting batches
@@ -401,20 +180,11 @@ async function loadTest(label, url, roles) {
   return out;
 }
 
-async function checkpoint(databaseUrl) {
-  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-  try {
-    await sql`checkpoint`;
-  } catch {
-    // only a superuser may; the figures are then a little noisier
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-}
-
 async function acceptScenario() {
   say('\n## 1. Accepting batches');
-  say(`POST /api/batches, JSON, 10 records, ${options.connections} connections, ${WARMUP_SECONDS} s warm-up then ${options.duration} s\n`);
+  say(
+    `POST /api/batches, JSON, 10 records, ${options.connections} connections, ${WARMUP_SECONDS} s warm-up then ${options.duration} s\n`,
+  );
   const dir = await tempDir('accept');
   const logs = join(dir, 'logs');
   const db = freshDatabaseName('accept');
@@ -424,7 +194,13 @@ async function acceptScenario() {
     // first, alone, on the same database (the order least favourable to genlake: it runs second).
     const first = await startService(
       'gateway',
-      { DATABASE_URL: db.url, RABBITMQ_URL: mq.url, STORAGE_URL: join(dir, 'storage'), WORK_DIR: join(dir, 'work-gw'), DATABASE_POOL_MAX: '20' },
+      {
+        DATABASE_URL: db.url,
+        RABBITMQ_URL: mq.url,
+        STORAGE_URL: join(dir, 'storage'),
+        WORK_DIR: join(dir, 'work-gw'),
+        DATABASE_POOL_MAX: '20',
+      },
       logs,
     );
     await first.stop();
@@ -433,12 +209,22 @@ async function acceptScenario() {
 
     const baselineServer = await startBaseline(db.url, logs);
     await checkpoint(db.url);
-    const baseline = await loadTest('baseline (Fastify + postgres.js)', baselineServer.url, new Map([[baselineServer.pid, 'baseline server']]));
+    const baseline = await loadTest(
+      'baseline (Fastify + postgres.js)',
+      baselineServer.url,
+      new Map([[baselineServer.pid, 'baseline server']]),
+    );
     await baselineServer.stop();
 
     const gw = await startService(
       'gateway',
-      { DATABASE_URL: db.url, RABBITMQ_URL: mq.url, STORAGE_URL: join(dir, 'storage'), WORK_DIR: join(dir, 'work-gw'), DATABASE_POOL_MAX: '20' },
+      {
+        DATABASE_URL: db.url,
+        RABBITMQ_URL: mq.url,
+        STORAGE_URL: join(dir, 'storage'),
+        WORK_DIR: join(dir, 'work-gw'),
+        DATABASE_POOL_MAX: '20',
+      },
       logs,
     );
     await checkpoint(db.url);
@@ -471,20 +257,6 @@ async function acceptScenario() {
   } catch (err) {
     process.stderr.write(await logTails(logs));
     throw err;
-  }
-}
-
-async function declareProcessorQueues(amqpUrl) {
-  const { Broker } = require('@genlake/kit');
-  const { CATALOG, QUEUES } = require('@genlake/contracts');
-  const quiet = { info() {}, warn() {}, error() {}, debug() {} };
-  const broker = new Broker(amqpUrl, quiet, 'bench');
-  try {
-    if (!(await broker.waitReady(10_000))) throw new Error('cannot connect to RabbitMQ');
-    const spec = CATALOG['batch.accepted'];
-    await broker.declareConsumerTopology(QUEUES.processorBatchAccepted, spec.routingKey, spec.retry);
-  } finally {
-    await broker.close();
   }
 }
 
@@ -553,7 +325,13 @@ async function duckdbBaseline(file, dir, records) {
   }
   runs.sort((a, b) => a.ms - b.ms);
   const median = runs[1];
-  return { ms: median.ms, runsMs: runs.map((r) => r.ms), cpu: median.cpu, parquetBytes: median.bytes, perSecond: records / (median.ms / 1000) };
+  return {
+    ms: median.ms,
+    runsMs: runs.map((r) => r.ms),
+    cpu: median.cpu,
+    parquetBytes: median.bytes,
+    perSecond: records / (median.ms / 1000),
+  };
 }
 
 async function pipelineScenario() {
@@ -578,7 +356,12 @@ async function pipelineScenario() {
   const db = freshDatabaseName('pipeline');
   const mq = await freshVhost('pipeline');
   const storage = join(dir, 'storage');
-  const env = (name) => ({ DATABASE_URL: db.url, RABBITMQ_URL: mq.url, STORAGE_URL: storage, WORK_DIR: join(dir, `work-${name}`) });
+  const env = (name) => ({
+    DATABASE_URL: db.url,
+    RABBITMQ_URL: mq.url,
+    STORAGE_URL: storage,
+    WORK_DIR: join(dir, `work-${name}`),
+  });
   try {
     // One after the other: all three migrate at start, and the migration lock makes the others wait anyway.
     const gw = await startService('gateway', { ...env('gateway'), DATABASE_POOL_MAX: '20' }, logs);
@@ -615,12 +398,14 @@ async function pipelineScenario() {
     let done = 0;
     let lastReport = 0;
     while (done < ids.length) {
-      if (performance.now() - started > timeoutMs) throw new Error(`${ids.length - done} batches not completed within ${secs(timeoutMs)}`);
+      if (performance.now() - started > timeoutMs)
+        throw new Error(`${ids.length - done} batches not completed within ${secs(timeoutMs)}`);
       for (const s of [processor, corrector, gw]) {
         if (s.service.exitCode !== null) throw new Error(`${s.service.name} exited with ${s.service.exitCode}`);
       }
       await sleep(200);
-      [{ n: done }] = await sql`select count(*)::int as n from batches where id = any(${ids}::uuid[]) and status = 'completed'`;
+      [{ n: done }] =
+        await sql`select count(*)::int as n from batches where id = any(${ids}::uuid[]) and status = 'completed'`;
       if (performance.now() - lastReport > 10_000) {
         lastReport = performance.now();
         say(`  ... ${done}/${ids.length} batches completed after ${secs(performance.now() - started)}`);
@@ -653,7 +438,8 @@ async function pipelineScenario() {
       correctingSum: sum((r) => t(r.completed_at) - t(r.correcting_at)),
       correctorWorkSum: sum((r) => r.corrected_ms),
       // The processor works one batch at a time: the span of its work and how busy it was in it.
-      processorSpanMs: Math.max(...rows.map((r) => t(r.correcting_at))) - Math.min(...rows.map((r) => t(r.processing_at))),
+      processorSpanMs:
+        Math.max(...rows.map((r) => t(r.correcting_at))) - Math.min(...rows.map((r) => t(r.processing_at))),
       batches: rows.map((r) => ({
         records: r.records,
         queuedMs: t(r.processing_at) - t(r.created_at),
@@ -663,10 +449,16 @@ async function pipelineScenario() {
     };
     for (const s of [corrector, processor, gw]) await s.stop();
     const n = rows.length;
-    say(`  genlake: ${fmtInt(perSecond)} records/s (${fmtInt(records)} records accepted -> completed in ${secs(totalMs)})`);
+    say(
+      `  genlake: ${fmtInt(perSecond)} records/s (${fmtInt(records)} records accepted -> completed in ${secs(totalMs)})`,
+    );
     say('  where the time went (per batch: mean; the processor takes one batch at a time):');
-    say(`    accept (upload + validation + normalization + payload to storage): ${secs(uploadedMs)} for all ${STREAMS} streams, ${secs(uploadedMs / n)} per stream`);
-    say(`    accepted -> processing started (relay hop + waiting for the processor): mean ${secs(split.queuedSum / n)}`);
+    say(
+      `    accept (upload + validation + normalization + payload to storage): ${secs(uploadedMs)} for all ${STREAMS} streams, ${secs(uploadedMs / n)} per stream`,
+    );
+    say(
+      `    accepted -> processing started (relay hop + waiting for the processor): mean ${secs(split.queuedSum / n)}`,
+    );
     say(
       `    processing (processing_at -> correcting_at): mean ${secs(split.processingSum / n)}, sum ${secs(split.processingSum)}; ` +
         `of which workload + uploads ${secs(split.processorWorkSum)}`,
@@ -680,7 +472,12 @@ async function pipelineScenario() {
         `processor busy ${secs(split.processingSum)} of its ${secs(split.processorSpanMs)} span, last completed at +${secs(totalMs)}`,
     );
     say(`    ${describeCpu(cpu)}`);
-    say(`    CPU seconds: ${Object.entries(cpu.seconds).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${fmt1(v)}`).join(', ')}`);
+    say(
+      `    CPU seconds: ${Object.entries(cpu.seconds)
+        .sort((x, y) => y[1] - x[1])
+        .map(([k, v]) => `${k} ${fmt1(v)}`)
+        .join(', ')}`,
+    );
     const r = ratio(perSecond, duck.perSecond);
     say(`  ratio genlake / baseline: ${fmt2(r)} (${pct(r)})`);
     return { records, bytes: data.bytes, duck, genlake: { perSecond, totalMs }, split, cpu, ratio: r };
@@ -716,28 +513,39 @@ async function header() {
     os: `${os.type()} ${os.release()}`,
     pg,
     rabbit,
-    load: os.loadavg().map((l) => l.toFixed(2)).join(' '),
+    load: os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
   };
   say('# genlake benchmarks');
-  say(`date ${machine.date}; ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GB RAM; Node ${machine.node}; ${machine.os}`);
+  say(
+    `date ${machine.date}; ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GB RAM; Node ${machine.node}; ${machine.os}`,
+  );
   say(`PostgreSQL ${machine.pg}, RabbitMQ ${machine.rabbit}; load average before the run: ${machine.load}`);
   return machine;
 }
 
 function summary(machine, accept, pipeline) {
   const lines = [];
-  lines.push(`Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GB RAM, Node ${machine.node}, PostgreSQL ${machine.pg}, RabbitMQ ${machine.rabbit}; ${machine.date}.`);
+  lines.push(
+    `Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GB RAM, Node ${machine.node}, PostgreSQL ${machine.pg}, RabbitMQ ${machine.rabbit}; ${machine.date}.`,
+  );
   lines.push('');
   lines.push('| scenario | figure | genlake | baseline | genlake / baseline |');
   lines.push('| --- | --- | ---: | ---: | ---: |');
   if (accept) {
     const { genlake: g, baseline: b } = accept;
-    lines.push(`| accept (${options.connections} conn., ${options.duration} s) | accepted batches/s (202) | ${fmtInt(g.perSecond)} | ${fmtInt(b.perSecond)} | ${fmt2(accept.ratio)} |`);
+    lines.push(
+      `| accept (${options.connections} conn., ${options.duration} s) | accepted batches/s (202) | ${fmtInt(g.perSecond)} | ${fmtInt(b.perSecond)} | ${fmt2(accept.ratio)} |`,
+    );
     lines.push(`| | latency p50 | ${g.p50} ms | ${b.p50} ms | |`);
     lines.push(`| | latency p99 | ${g.p99} ms | ${b.p99} ms | |`);
     lines.push(`| | accepted (202) in the run | ${fmtInt(g.accepted)} | ${fmtInt(b.accepted)} | |`);
     lines.push(`| | non-202 answers | ${fmtInt(g.non202)} | ${fmtInt(b.non202)} | |`);
-    lines.push(`| | errors (timeouts) | ${fmtInt(g.errors)} (${fmtInt(g.timeouts)}) | ${fmtInt(b.errors)} (${fmtInt(b.timeouts)}) | |`);
+    lines.push(
+      `| | errors (timeouts) | ${fmtInt(g.errors)} (${fmtInt(g.timeouts)}) | ${fmtInt(b.errors)} (${fmtInt(b.timeouts)}) | |`,
+    );
     const relay = accept.relay;
     lines.push(
       `| | outbox backlog at the end / drain time | ${fmtInt(relay.backlog)} rows / ${relay.drained ? secs(relay.drainMs) : `> ${secs(relay.drainMs)}`} | n/a | |`,
@@ -746,7 +554,9 @@ function summary(machine, accept, pipeline) {
   if (pipeline) {
     const { genlake: g, duck: d, split: s } = pipeline;
     const n = s.batches.length;
-    lines.push(`| pipeline (${fmtInt(pipeline.records)} records, complexity 2) | records/s, accept -> completed | ${fmtInt(g.perSecond)} | ${fmtInt(d.perSecond)} | ${fmt2(pipeline.ratio)} |`);
+    lines.push(
+      `| pipeline (${fmtInt(pipeline.records)} records, complexity 2) | records/s, accept -> completed | ${fmtInt(g.perSecond)} | ${fmtInt(d.perSecond)} | ${fmt2(pipeline.ratio)} |`,
+    );
     lines.push(`| | total time | ${secs(g.totalMs)} | ${secs(d.ms)} | |`);
     lines.push(`| | accepting ${STREAMS} streams (gateway) | ${secs(s.uploadMs)} | | |`);
     lines.push(`| | accepted -> processing, mean per batch | ${secs(s.queuedSum / n)} | | |`);
@@ -759,10 +569,12 @@ function summary(machine, accept, pipeline) {
 
 async function main() {
   const machine = await header();
-  say(`options: --only ${options.only ?? '(both)'} --duration ${options.duration} --connections ${options.connections} --records ${options.records}`);
+  say(
+    `options: --only ${options.only ?? '(both)'} --duration ${options.duration} --connections ${options.connections} --records ${options.records}`,
+  );
   const accept = options.only === 'pipeline' ? undefined : await acceptScenario();
   await cleanupAll(); // each scenario starts from a clean slate
-  cleaning = undefined;
+  resetCleanup();
   const pipeline = options.only === 'accept' ? undefined : await pipelineScenario();
   summary(machine, accept, pipeline);
 }

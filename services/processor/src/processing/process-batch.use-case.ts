@@ -2,7 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BatchAcceptedV1, buildMessage, CATALOG } from '@genlake/contracts';
 import { context, type Logger, type ObjectStorage, PermanentError } from '@genlake/kit';
-import { type LakeEngine, objectKey, runWorkload, WORKLOAD_TABLES } from '@genlake/lake';
+import { type LakeEngine, objectKey, runWorkload, WORKLOAD_TABLES, WorkloadInputError } from '@genlake/lake';
 import type { BatchProcessingRepository, ManifestEntry } from './batch-processing.repository';
 import type { PayloadRepository } from './payload.repository';
 
@@ -50,6 +50,9 @@ export class ProcessBatch {
         batchId: batch.id,
         complexity: batch.options.complexity as 1 | 2 | 3 | 4 | 5,
         outDir: join(dir, 'out'),
+      }).catch((err: Error) => {
+        // Input the gateway should have refused will never process: dead-letter it with the reason.
+        throw err instanceof WorkloadInputError ? new PermanentError(err.message) : err;
       });
       const partition = { dataset: batch.dataset, date: generation.partitionDate, generation: generation.number };
       const files: ManifestEntry[] = [];
