@@ -4,3 +4,4 @@ export * from './duckdb';
 export * from './result.format';
 export * from './tables';
 export * from './workload';
+export * from './ddl';

@@ -3,6 +3,8 @@
 //
 //   node scripts/bench/profile.js accept   [--duration 15] [--connections 1000]
 //       the gateway under `node --cpu-prof` while autocannon posts 10-record JSON batches (as run.js does);
+//   node scripts/bench/profile.js baseline [--duration 15] [--connections 1000]
+//       the same load against scripts/bench/baseline-server.js under `node --cpu-prof`, for comparison;
 //   node scripts/bench/profile.js ingest   [--records 100000] [--streams 3]
 //       the gateway under `node --cpu-prof` while it accepts NDJSON streams (as the pipeline scenario does);
 //   node scripts/bench/profile.js workload [--records 100000]
@@ -19,7 +21,7 @@ const { performance } = require('node:perf_hooks');
 const { setTimeout: sleep } = require('node:timers/promises');
 const { parseArgs } = require('node:util');
 
-const USAGE = `usage: node scripts/bench/profile.js accept|ingest|workload [--duration S] [--connections N] [--records N] [--streams N] [--top N] [--keep DIR]`;
+const USAGE = `usage: node scripts/bench/profile.js accept|baseline|ingest|workload [--duration S] [--connections N] [--records N] [--streams N] [--top N] [--keep DIR]`;
 
 function badUsage(message) {
   process.stderr.write(`error: ${message}\n${USAGE}\n`);
@@ -44,8 +46,8 @@ try {
   badUsage(err.message);
 }
 const scenario = parsed.positionals[0];
-if (parsed.positionals.length !== 1 || !['accept', 'ingest', 'workload'].includes(scenario)) {
-  badUsage('name one scenario: accept, ingest or workload');
+if (parsed.positionals.length !== 1 || !['accept', 'baseline', 'ingest', 'workload'].includes(scenario)) {
+  badUsage('name one scenario: accept, baseline, ingest or workload');
 }
 const num = (name, min, max) => {
   const n = Number(parsed.values[name]);
@@ -129,11 +131,11 @@ function summarizeProfile(profile, top) {
   say(table(inclusive, top, busy));
 }
 
-async function profiledGateway(dir, env) {
+async function profiledGateway(dir, env, script = join(lib.REPO_ROOT, 'services', 'gateway', 'dist', 'main.js')) {
   const profDir = join(dir, 'cpuprofile');
   const gw = await lib.startNodeProcess(
     'gateway',
-    join(lib.REPO_ROOT, 'services', 'gateway', 'dist', 'main.js'),
+    script,
     {
       LOG_LEVEL: 'warn',
       WORK_DIR: join(dir, 'work'),
@@ -176,9 +178,20 @@ async function withInfrastructure(label, fn) {
 // ---------------------------------------------------------------------------------------------------------
 // Scenarios
 
-async function profileAccept() {
+async function profileAccept(baseline) {
   await withInfrastructure('accept', async ({ dir, db, mq }) => {
-    const gw = await profiledGateway(dir, { DATABASE_URL: db.url, RABBITMQ_URL: mq.url });
+    if (baseline) {
+      // the gateway creates and migrates the database
+      const env = {
+        DATABASE_URL: db.url,
+        RABBITMQ_URL: mq.url,
+        STORAGE_URL: join(dir, 'storage'),
+        WORK_DIR: join(dir, 'work'),
+      };
+      await (await lib.startService('gateway', env, join(dir, 'logs'))).stop();
+    }
+    const script = baseline ? join(__dirname, 'baseline-server.js') : undefined;
+    const gw = await profiledGateway(dir, { DATABASE_URL: db.url, RABBITMQ_URL: mq.url }, script);
     await lib.declareProcessorQueues(mq.url);
     const body = JSON.stringify({
       dataset: 'bench',
@@ -289,7 +302,7 @@ async function profileWorkload() {
 }
 
 async function main() {
-  if (scenario === 'accept') await profileAccept();
+  if (scenario === 'accept' || scenario === 'baseline') await profileAccept(scenario === 'baseline');
   else if (scenario === 'ingest') await profileIngest();
   else await profileWorkload();
 }
