@@ -22,15 +22,20 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'small',
-          include: ['{packages,services,lake,migrations,scripts}/**/src/**/*.test.ts', 'test/repo/**/*.test.ts'],
+          include: [
+            '{packages,services,lake,migrations,infra,dashboards}/**/src/**/*.test.ts',
+            'tools/*/src/**/*.test.{ts,js}',
+            'test/repo/**/*.test.ts',
+          ],
           exclude: [...exclude, '**/*.medium.test.ts'],
+          testTimeout: 30_000,
         },
       },
       {
         resolve: { alias },
         test: {
           name: 'medium',
-          include: ['{packages,services,lake,migrations}/**/src/**/*.medium.test.ts'],
+          include: ['{packages,services,lake,migrations}/**/src/**/*.medium.test.ts', 'test/repo/**/*.medium.test.ts'],
           exclude,
           globalSetup: ['packages/testing/src/global-setup.ts'],
           testTimeout: 60_000,
