@@ -15,6 +15,7 @@
 // BENCH_RABBITMQ_MANAGEMENT_URL say otherwise; each scenario gets its own fresh database and virtual host,
 // dropped at the end (also on failure and on Ctrl-C).
 
+const { execFileSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const { once } = require('node:events');
 const { createWriteStream } = require('node:fs');
@@ -88,6 +89,7 @@ const autocannon = require('autocannon');
 const postgres = require('postgres');
 const { GatewayClient, measurements, ndjsonChunks, queueDepth } = require('@genlake/testing');
 const {
+  REPO_ROOT,
   SERVER_URL,
   MANAGEMENT_URL,
   onCleanup,
@@ -179,6 +181,16 @@ async function loadTest(label, url, roles) {
       `errors ${out.errors}${out.errors ? ` ${JSON.stringify(errorKinds)}` : ''} (timeouts ${out.timeouts})`,
   );
   say(`  ${label}: ${describeCpu(cpu)}`);
+  if (accepted > 0) {
+    out.cpuPerBatchUs = Object.fromEntries(
+      Object.entries(cpu.seconds).map(([role, sec]) => [role, (sec / accepted) * 1e6]),
+    );
+    const parts = Object.entries(out.cpuPerBatchUs)
+      .filter(([role]) => role !== 'other processes')
+      .sort((x, y) => y[1] - x[1])
+      .map(([role, us]) => `${role} ${fmtInt(us)} us`);
+    say(`  ${label}: CPU per accepted batch: ${parts.join(', ')}`);
+  }
   return out;
 }
 
@@ -234,6 +246,7 @@ async function acceptScenario() {
     onCleanup('accept sql', () => sql.end({ timeout: 5 }));
     const genlake = await loadTest('genlake gateway', gw.service.url, new Map([[gw.service.pid, 'gateway']]));
     const [{ n: backlog }] = await sql`select count(*)::int as n from outbox where sent_at is null`;
+    const drainCpuBefore = cpuSnapshot();
     const drainStart = performance.now();
     let left = backlog;
     const drainDeadline = Date.now() + 300_000;
@@ -242,15 +255,24 @@ async function acceptScenario() {
       [{ n: left }] = await sql`select count(*)::int as n from outbox where sent_at is null`;
     }
     const drainMs = performance.now() - drainStart;
+    const drainCpu = cpuUse(drainCpuBefore, cpuSnapshot(), new Map([[gw.service.pid, 'gateway']]));
     const [{ n: batches }] = await sql`select count(*)::int as n from batches`;
     const queued = await queueDepth(mq.url, mq.vhost, 'processor.batch-accepted');
-    const relay = { backlog, drainMs, drained: left === 0, left, batches, queued };
+    const relay = { backlog, drainMs, drained: left === 0, left, batches, queued, drainCpu };
     say(
       `  outbox backlog at the end of the load: ${fmtInt(backlog)} rows; ` +
         (left === 0
           ? `drained in ${secs(drainMs)} (${fmtInt(backlog / Math.max(drainMs / 1000, 0.001))} messages/s)`
           : `NOT drained after ${secs(drainMs)}: ${fmtInt(left)} rows left`),
     );
+    if (backlog > 0 && left === 0) {
+      const perMessage = Object.entries(drainCpu.seconds)
+        .filter(([role]) => role !== 'other processes')
+        .sort((x, y) => y[1] - x[1])
+        .map(([role, s]) => `${role} ${fmtInt((s / backlog) * 1e6)} us`)
+        .join(', ');
+      say(`  relay drain: ${describeCpu(drainCpu)}; CPU per message: ${perMessage}`);
+    }
     say(`  batches in the database: ${fmtInt(batches)}; messages in processor.batch-accepted: ${fmtInt(queued)}`);
     await gw.stop();
     const r = ratio(genlake.perSecond, baseline.perSecond);
@@ -323,25 +345,26 @@ async function workloadReference(dir, records) {
   }
   await new Promise((ok, fail) => out.end(text, (err) => (err ? fail(err) : ok())));
   const engine = await LakeEngine.create({ threads: 2, memoryLimit: '2GB', tempDirectory: join(dir, 'duckdb-spill') });
+  const runs = [];
   try {
-    const conn = await engine.connect();
-    const before = cpuSnapshot();
-    const started = performance.now();
-    await runWorkload(conn, {
-      ndjsonPath: input,
-      batchId: 'reference',
-      complexity: 2,
-      outDir: join(dir, 'reference-out'),
-    });
-    const ms = performance.now() - started;
-    const cpu = cpuUse(before, cpuSnapshot(), new Map([[process.pid, 'DuckDB (in run.js)']]));
-    conn.closeSync();
-    return { ms, cpu, perSecond: records / (ms / 1000) };
+    for (let k = 0; k < 3; k++) {
+      const conn = await engine.connect();
+      const outDir = join(dir, `reference-out-${k}`);
+      const before = cpuSnapshot();
+      const started = performance.now();
+      await runWorkload(conn, { ndjsonPath: input, batchId: 'reference', complexity: 2, outDir });
+      const ms = performance.now() - started;
+      runs.push({ ms, cpu: cpuUse(before, cpuSnapshot(), new Map([[process.pid, 'DuckDB (in run.js)']])) });
+      conn.closeSync();
+      await rm(outDir, { recursive: true, force: true });
+    }
   } finally {
     await engine.close();
-    await rm(join(dir, 'reference-out'), { recursive: true, force: true });
     await rm(input, { force: true });
   }
+  runs.sort((a, b) => a.ms - b.ms);
+  const median = runs[1];
+  return { ms: median.ms, runsMs: runs.map((r) => r.ms), cpu: median.cpu, perSecond: records / (median.ms / 1000) };
 }
 
 async function duckdbBaseline(file, dir, records) {
@@ -398,11 +421,12 @@ async function pipelineScenario() {
   );
   say(`  baseline (DuckDB): ${describeCpu(duck.cpu)}`);
   say(
-    '  reference: the reference workload (complexity 2) alone, DuckDB 2 threads, one batch of the normalized records...',
+    '  reference: the reference workload (complexity 2) alone, DuckDB 2 threads, one batch of the normalized records, 3 runs...',
   );
   const reference = await workloadReference(dir, records);
   say(
-    `  reference (workload alone): ${fmtInt(reference.perSecond)} records/s (${secs(reference.ms)}); ${describeCpu(reference.cpu)}`,
+    `  reference (workload alone): ${fmtInt(reference.perSecond)} records/s (median of ${reference.runsMs.map((m) => secs(m)).join(', ')}); ` +
+      describeCpu(reference.cpu),
   );
 
   const db = freshDatabaseName('pipeline');
@@ -569,7 +593,24 @@ async function header() {
   } catch (err) {
     throw new Error(`the RabbitMQ management API at ${MANAGEMENT_URL} is not reachable: ${err.message}`);
   }
+  let commit = '?';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    if (dirty.trim()) commit += ' + uncommitted changes';
+  } catch {
+    // not a git checkout
+  }
   const machine = {
+    commit,
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     cores: cpus.length,
     cpu: cpus[0]?.model?.trim() ?? '?',
@@ -587,14 +628,16 @@ async function header() {
   say(
     `date ${machine.date}; ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GB RAM; Node ${machine.node}; ${machine.os}`,
   );
-  say(`PostgreSQL ${machine.pg}, RabbitMQ ${machine.rabbit}; load average before the run: ${machine.load}`);
+  say(
+    `PostgreSQL ${machine.pg}, RabbitMQ ${machine.rabbit}; load average before the run: ${machine.load}; genlake commit ${machine.commit}`,
+  );
   return machine;
 }
 
 function summary(machine, accept, pipeline) {
   const lines = [];
   lines.push(
-    `Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GB RAM, Node ${machine.node}, PostgreSQL ${machine.pg}, RabbitMQ ${machine.rabbit}; ${machine.date}.`,
+    `Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GB RAM, Node ${machine.node}, PostgreSQL ${machine.pg}, RabbitMQ ${machine.rabbit}; genlake ${machine.commit}; ${machine.date}.`,
   );
   lines.push('');
   lines.push('| scenario | figure | genlake | baseline | genlake / baseline |');
@@ -624,7 +667,7 @@ function summary(machine, accept, pipeline) {
     );
     lines.push(`| | total time | ${secs(g.totalMs)} | ${secs(d.ms)} | |`);
     lines.push(
-      `| | reference: the complexity-2 workload alone in DuckDB (records/s) | ${fmtInt(g.perSecond)} | ${fmtInt(pipeline.reference.perSecond)} | ${fmt2(pipeline.ratioReference)} |`,
+      `| | records/s against a 2nd reference: the complexity-2 workload alone in DuckDB | ${fmtInt(g.perSecond)} | ${fmtInt(pipeline.reference.perSecond)} | ${fmt2(pipeline.ratioReference)} |`,
     );
     lines.push(`| | accepting ${STREAMS} streams (gateway) | ${secs(s.uploadMs)} | | |`);
     lines.push(`| | accepted -> processing, mean per batch | ${secs(s.queuedSum / n)} | | |`);

@@ -27,6 +27,7 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
   readonly inbox: InboxRepository;
   readonly outbox: OutboxRepository;
   readonly relay: OutboxRelay;
+  private readonly relaySql: Sql;
   private readonly checks: ReadinessCheck[] = [];
   private readonly closers: Array<{ name: string; close: () => Promise<void> }> = [];
   private shuttingDown = false;
@@ -47,7 +48,9 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
     });
     this.inbox = new InboxRepository(this.sql);
     this.outbox = new OutboxRepository(this.sql);
-    this.relay = new OutboxRelay(this.outbox, this.broker, this.logger, this.metrics);
+    // The relay has its own small pool, so a busy request path never starves publishing.
+    this.relaySql = createDatabase(config.DATABASE_URL, { max: 2, applicationName: `${service}-relay` });
+    this.relay = new OutboxRelay(new OutboxRepository(this.relaySql), this.broker, this.logger, this.metrics);
     this.checks.push(
       { name: 'database', check: async () => void (await this.sql`select 1`) },
       {
@@ -59,6 +62,16 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
 
   get isShuttingDown(): boolean {
     return this.shuttingDown;
+  }
+
+  /**
+   * Starts the outbox relay. Postgres announces every committed outbox insert (`NOTIFY outbox`, sent at
+   * commit), which wakes the relay at once; its poll is only the fallback.
+   */
+  async startRelay(): Promise<void> {
+    this.relay.start();
+    const { unlisten } = await this.relaySql.listen('outbox', () => this.relay.nudge());
+    this.onShutdown('outbox listener', unlisten);
   }
 
   async prepareWorkDir(): Promise<string> {
@@ -113,6 +126,7 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
     }
     await this.relay.stop();
     await this.broker.close();
+    await this.relaySql.end({ timeout: 5 });
     await this.sql.end({ timeout: 5 });
     clearTimeout(deadline);
     this.logger.info('stopped');

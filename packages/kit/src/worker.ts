@@ -10,7 +10,7 @@ import type { ServiceRuntime } from './runtime';
 export async function startWorker<M>(runtime: ServiceRuntime, port: number, definition: ConsumerDefinition<M>) {
   const app = await createHttpApp(undefined, runtime);
   await listen(app, runtime, port);
-  runtime.relay.start();
+  await runtime.startRelay();
   const consumer = new MessageConsumer(definition, runtime.broker, runtime.logger, runtime.metrics);
   runtime.onShutdown('consumer', () => consumer.close());
   runtime.addReadinessCheck({

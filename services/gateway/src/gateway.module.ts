@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { LocalObjectCache, type ServiceRuntime } from '@genlake/kit';
 import type { LakeEngine } from '@genlake/lake';
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AcceptedBatchWriter } from './batches/accepted-batch.writer';
 import { BatchController } from './batches/batch.controller';
 import { BatchQuery } from './batches/batch.query';
 import { BatchRepository } from './batches/batch.repository';
@@ -27,6 +28,7 @@ export class GatewayModule {
   ): DynamicModule {
     const config = runtime.config;
     const batches = new BatchRepository(runtime.sql);
+    const writer = new AcceptedBatchWriter(runtime.sql, batches);
     const generations = new GenerationRepository(runtime.sql);
     const lake = new LakeReader(engine, new LocalObjectCache(runtime.storage, join(workDir, 'lake-cache')));
     return {
@@ -35,7 +37,7 @@ export class GatewayModule {
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: BATCH_REPOSITORY, useValue: batches },
-        { provide: BatchService, useValue: new BatchService(batches, runtime.storage, config, workDir) },
+        { provide: BatchService, useValue: new BatchService(batches, writer, runtime.storage, config, workDir) },
         { provide: BatchQuery, useValue: new BatchQuery(batches) },
         { provide: BatchEvents, useValue: events },
         { provide: ResultService, useValue: new ResultService(generations, lake, config.RESULT_MAX_ROWS) },

@@ -31,6 +31,6 @@ void runService('gateway', gatewayConfigSchema, async (runtime) => {
         .addContentTypeParser(STREAM_TYPES, (_req, payload, done) => done(null, payload));
     },
   });
-  runtime.relay.start();
+  await runtime.startRelay();
   await listen(app, runtime, config.PORT, config.HOST);
 });

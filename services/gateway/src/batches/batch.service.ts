@@ -8,6 +8,7 @@ import { context, isUniqueViolation, type ObjectStorage } from '@genlake/kit';
 import { ApiError } from '../api-error';
 import type { GatewayConfig } from '../config';
 import { BatchIngestor, type IngestResult } from '../ingest/batch.ingestor';
+import type { AcceptedBatchWriter } from './accepted-batch.writer';
 import type { BatchRepository, BatchRow, NewBatch } from './batch.repository';
 
 export const DATASET_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -66,6 +67,7 @@ export class BatchService {
 
   constructor(
     private readonly batches: BatchRepository,
+    private readonly writer: AcceptedBatchWriter,
     private readonly storage: ObjectStorage,
     private readonly config: GatewayConfig,
     private readonly workDir: string,
@@ -168,7 +170,7 @@ export class BatchService {
       );
       const spec = CATALOG['batch.accepted'];
       try {
-        await this.batches.insertAccepted(
+        await this.writer.write(
           {
             id: batchId,
             datasetId: ds.id,
