@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT as root } from './trino.generator';
+
+interface Stage {
+  from: string;
+  name?: string;
+  lines: string[];
+}
+
+/** Dockerfile instructions (continuation lines joined, comments dropped), grouped by stage. */
+function stages(text: string): { args: string[]; stages: Stage[] } {
+  const instructions = text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  const result: { args: string[]; stages: Stage[] } = { args: [], stages: [] };
+  for (const line of instructions) {
+    const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?$/i.exec(line);
+    if (from) result.stages.push({ from: from[1], name: from[2], lines: [] });
+    else if (result.stages.length === 0) result.args.push(line);
+    else result.stages.at(-1)!.lines.push(line);
+  }
+  return result;
+}
+
+const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+const parsed = stages(dockerfile);
+const [prune, build, final] = parsed.stages;
+const script = readFileSync(join(root, 'scripts', 'image', 'check.sh'), 'utf8');
+/** The script's commands, without its comments. */
+const commands = script
+  .split('\n')
+  .filter((l) => !l.trim().startsWith('#'))
+  .join('\n');
+
+function indexOf(stage: Stage, pattern: RegExp): number {
+  const i = stage.lines.findIndex((l) => pattern.test(l));
+  expect(i, `${stage.name ?? 'final'}: ${pattern}`).toBeGreaterThanOrEqual(0);
+  return i;
+}
+
+describe('Dockerfile', () => {
+  it('is multi-stage on a Node 22 base image: prune, build, and a final stage with only what runs', () => {
+    expect(parsed.args).toContainEqual(expect.stringMatching(/^ARG NODE_IMAGE=node:22(-[\w.-]+)?$/));
+    expect(parsed.stages.map((s) => s.name)).toEqual(['prune', 'build', undefined]);
+    for (const stage of parsed.stages) expect(stage.from).toBe(`\${NODE_IMAGE}`);
+    expect(final.lines).toContainEqual(expect.stringMatching(/^COPY --from=build /));
+  });
+
+  it('prunes the monorepo to the service with turbo prune --docker', () => {
+    indexOf(prune, /^RUN npx --yes turbo@2 prune "@genlake\/\$\{SERVICE\}" --docker$/);
+  });
+
+  it('installs from the frozen lockfile before copying the sources, then builds and drops dev dependencies', () => {
+    const json = indexOf(build, /^COPY --from=prune \/repo\/out\/json\/ \.$/);
+    const ci = indexOf(build, /^RUN npm ci\b/);
+    const full = indexOf(build, /^COPY --from=prune \/repo\/out\/full\/ \.$/);
+    const tsconfig = indexOf(build, /^COPY tsconfig\.base\.json \.\/$/);
+    const compile = indexOf(build, /turbo run build --filter="@genlake\/\$\{SERVICE\}"/);
+    expect(build.lines[compile]).toMatch(/npm prune --omit=dev/);
+    expect([json, ci, full, tsconfig, compile]).toEqual([...[json, ci, full, tsconfig, compile]].sort((a, b) => a - b));
+    expect(dockerfile).not.toMatch(/npm install/);
+  });
+
+  it('runs as a non-root user with a health check, in production mode, with signals reaching node', () => {
+    const user = final.lines.filter((l) => l.startsWith('USER '));
+    expect(user).toHaveLength(1);
+    expect(user[0]).not.toMatch(/^USER (root|0)(:|$)/);
+    expect(final.lines).toContainEqual(expect.stringMatching(/^ENV .*NODE_ENV=production/));
+    const health = final.lines.find((l) => l.startsWith('HEALTHCHECK'));
+    expect(health).toMatch(/\/health\/live/);
+    expect(health).toMatch(/process\.env\.PORT/);
+    expect(final.lines.at(-1)).toBe(`CMD ["sh", "-c", "exec node services/\${SERVICE}/dist/main.js"]`);
+  });
+});
+
+describe('scripts/image/check.sh', () => {
+  it('performs the Dockerfile steps in the same order', () => {
+    const steps = [
+      /turbo prune "@genlake\/\$SERVICE" --docker/,
+      /cp -R "\$work\/out\/json\/\." /,
+      /npm install --no-audit --no-fund/,
+      /cp -R "\$work\/out\/full\/\." /,
+      /cp "\$repo\/tsconfig\.base\.json" /,
+      /turbo run build --filter="@genlake\/\$SERVICE"/,
+      /npm prune --omit=dev/,
+      /node "services\/\$SERVICE\/dist\/main\.js"/,
+      /\/health\/ready/,
+    ];
+    const positions = steps.map((step) => {
+      const m = step.exec(commands);
+      expect(m, String(step)).not.toBeNull();
+      return m!.index;
+    });
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+  });
+
+  it('says why it installs with npm install where the Dockerfile runs npm ci', () => {
+    expect(script).toMatch(/The Dockerfile runs `npm ci`/);
+    expect(commands).not.toMatch(/npm ci\b/);
+  });
+
+  it('cleans up after itself', () => {
+    expect(script).toMatch(/^set -euo pipefail$/m);
+    expect(script).toMatch(/mktemp -d/);
+    expect(script).toMatch(/trap cleanup EXIT/);
+    expect(script).toMatch(/rm -rf "\$work"/);
+  });
+});
