@@ -1,7 +1,7 @@
 export * from './catalog';
 export { type CliEnv, type CliIo, DEFAULT_STORAGE_URL, openKitStorage, runCli } from './cli';
+export * from './ddl';
 export * from './duckdb';
 export * from './result.format';
 export * from './tables';
 export * from './workload';
-export * from './ddl';

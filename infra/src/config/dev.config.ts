@@ -1,0 +1,72 @@
+import type { EnvironmentConfigInput } from './config.schema';
+import { teamServices } from './team.services';
+
+/**
+ * dev: the smallest thing that runs the whole system. Single-AZ database, a NAT instance, RabbitMQ self-hosted on
+ * Fargate (EFS-backed), every task on Fargate Spot, no Container Insights. About a third of the $300 budget.
+ */
+export const devConfig: EnvironmentConfigInput = {
+  name: 'dev',
+  account: '111111111111',
+  region: 'eu-central-1',
+  terminationProtection: false,
+  tags: { project: 'genlake', environment: 'dev' },
+  domain: { name: 'dev.genlake.example.com' },
+  network: {
+    cidr: '10.10.0.0/16',
+    natMode: 'instance',
+    natCount: 1,
+    natInstanceType: 't4g.nano',
+    flowLogTraffic: 'REJECT',
+    logRetentionDays: 30,
+  },
+  database: {
+    engineVersion: '16',
+    instanceClass: 't4g.micro',
+    multiAz: false,
+    allocatedStorageGb: 20,
+    maxAllocatedStorageGb: 50,
+    deletionProtection: false,
+    backupRetentionDays: 3,
+    rotationDays: 30,
+    poolMax: 5,
+  },
+  messaging: {
+    mode: 'self-hosted',
+    // on Spot: an interruption restarts the broker on its EFS data (queues are durable); fine for dev
+    selfHosted: {
+      cpu: 256,
+      memoryMiB: 1024,
+      spot: true,
+      image: 'public.ecr.aws/docker/library/rabbitmq:3.13-management',
+    },
+  },
+  lake: {
+    encryption: 's3-managed',
+    infrequentAccessAfterDays: 30,
+    noncurrentVersionExpirationDays: 7,
+    athenaBytesScannedCutoffMb: 1024,
+  },
+  services: teamServices({
+    gateway: { cpu: 256, memoryMiB: 1024, spot: true, minTasks: 1, maxTasks: 2, scaleTarget: 1200 },
+    // min 1: with self-hosted RabbitMQ the queue-depth metric comes from a sidecar; one task always consumes
+    processor: { cpu: 512, memoryMiB: 1024, spot: true, minTasks: 1, maxTasks: 2, scaleTarget: 2 },
+    corrector: { cpu: 256, memoryMiB: 1024, spot: true, minTasks: 1, maxTasks: 2, scaleTarget: 4 },
+  }),
+  edge: { rateLimitPer5Minutes: 1000, priceClass: 'PriceClass_100' },
+  observability: {
+    mode: 'self-hosted',
+    alarmEmail: 'oncall@example.com',
+    logRetentionDays: 14,
+    containerInsights: false,
+    prometheus: { cpu: 256, memoryMiB: 512, spot: true, retentionDays: 7 },
+    grafana: { cpu: 256, memoryMiB: 512, spot: true },
+  },
+  delivery: {
+    githubRepository: 'example-org/genlake',
+    createOidcProvider: true,
+    imageTag: 'latest',
+    keepImages: 20,
+    cpuArchitecture: 'X86_64',
+  },
+};

@@ -1,0 +1,196 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { type Json, resources, stages, template } from '../synth.fixture';
+
+describe.each(['dev', 'prod'])('%s network stack', (env) => {
+  const stage = stages()[env];
+  const t = template(stage.network);
+  const config = stage.config;
+
+  it('spans two AZs with public, private and isolated subnets, NAT by config, flow logs and the S3 endpoint', () => {
+    const subnets = resources(t, 'AWS::EC2::Subnet').map(([, p]) => p);
+    expect(new Set(subnets.map((s) => s.AvailabilityZone))).toEqual(
+      new Set([`${config.region}a`, `${config.region}b`]),
+    );
+    const kinds = subnets.map((s) => s.Tags.find((x: Json) => x.Key === 'aws-cdk:subnet-name').Value).sort();
+    expect(kinds).toEqual(['isolated', 'isolated', 'private', 'private', 'public', 'public']);
+    if (config.network.natMode === 'instance') {
+      t.resourceCountIs('AWS::EC2::Instance', config.network.natCount);
+      t.resourceCountIs('AWS::EC2::NatGateway', 0);
+      t.hasResourceProperties('AWS::EC2::Instance', {
+        InstanceType: config.network.natInstanceType,
+        SourceDestCheck: false,
+      });
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'StatusCheckFailed_System',
+        AlarmActions: [`arn:aws:automate:${config.region}:ec2:recover`],
+      });
+    } else t.resourceCountIs('AWS::EC2::NatGateway', config.network.natCount);
+    t.hasResourceProperties('AWS::EC2::FlowLog', {
+      LogDestinationType: 's3',
+      TrafficType: config.network.flowLogTraffic,
+    });
+    t.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway' });
+  });
+
+  it('lets only CloudFront reach the ALB, and the ALB only the API and Grafana', () => {
+    const [[albSg, alb]] = resources(t, 'AWS::EC2::SecurityGroup').filter(([, p]) => /^ALB/.test(p.GroupDescription));
+    expect(alb.SecurityGroupIngress).toBeUndefined();
+    const ingress = resources(t, 'AWS::EC2::SecurityGroupIngress').filter(
+      ([, p]) => p.GroupId['Fn::GetAtt'][0] === albSg,
+    );
+    expect(ingress.map(([, p]) => p)).toEqual([
+      expect.objectContaining({ FromPort: 443, ToPort: 443, IpProtocol: 'tcp', SourcePrefixListId: 'pl-a3a144ca' }),
+    ]);
+    const egress = resources(t, 'AWS::EC2::SecurityGroupEgress').filter(
+      ([, p]) => p.GroupId['Fn::GetAtt'][0] === albSg,
+    );
+    expect(egress.map(([, p]) => p.FromPort).sort()).toEqual([3000, 8080]);
+  });
+});
+
+describe.each(['dev', 'prod'])('%s messaging stack', (env) => {
+  const stage = stages()[env];
+  const t = template(stage.messaging);
+  const config = stage.config;
+
+  it('keeps RabbitMQ private, reachable from the services only, credentials in Secrets Manager', () => {
+    t.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: `genlake/${env}/rabbitmq`,
+      GenerateSecretString: Match.objectLike({ GenerateStringKey: 'password' }),
+    });
+    const [[sgId]] = resources(t, 'AWS::EC2::SecurityGroup').filter(([, p]) => /^RabbitMQ/.test(p.GroupDescription));
+    const ingress = resources(t, 'AWS::EC2::SecurityGroupIngress').filter(
+      ([, p]) => p.GroupId['Fn::GetAtt']?.[0] === sgId,
+    );
+    const amqp = ingress.filter(([, p]) => p.FromPort === (config.messaging.mode === 'amazon-mq' ? 5671 : 5672));
+    expect(amqp).toHaveLength(3);
+    for (const [, p] of ingress) expect(p.CidrIp).toBeUndefined();
+    if (config.messaging.mode === 'amazon-mq') {
+      t.hasResourceProperties('AWS::AmazonMQ::Broker', {
+        EngineType: 'RABBITMQ',
+        EngineVersion: config.messaging.engineVersion,
+        HostInstanceType: config.messaging.instanceType,
+        DeploymentMode: config.messaging.deploymentMode,
+        PubliclyAccessible: false,
+        AutoMinorVersionUpgrade: true,
+      });
+      const [[, broker]] = resources(t, 'AWS::AmazonMQ::Broker');
+      expect(JSON.stringify(broker.SubnetIds)).toMatch(/privateSubnet/);
+      expect(JSON.stringify(broker.Users)).toMatch(/resolve:secretsmanager/);
+    } else {
+      t.hasResourceProperties('AWS::EFS::FileSystem', { Encrypted: true });
+      t.hasResourceProperties('AWS::ECS::Service', {
+        ServiceName: 'rabbitmq',
+        DesiredCount: 1,
+        DeploymentConfiguration: Match.objectLike({ MaximumPercent: 100, MinimumHealthyPercent: 0 }),
+      });
+      const [[, td]] = resources(t, 'AWS::ECS::TaskDefinition');
+      expect(td.Volumes[0].EFSVolumeConfiguration).toMatchObject({ TransitEncryption: 'ENABLED' });
+      const sidecar = td.ContainerDefinitions.find((c: Json) => c.Name === 'queue-metrics');
+      expect(sidecar.Command[0]).toContain('put-metric-data');
+    }
+  });
+});
+
+describe.each(['dev', 'prod'])('%s delivery stack', (env) => {
+  const stage = stages()[env];
+  const t = template(stage.delivery);
+  const config = stage.config;
+
+  it('has one ECR repository per service, scanned on push, with lifecycle rules', () => {
+    for (const name of ['gateway', 'processor', 'corrector']) {
+      t.hasResourceProperties('AWS::ECR::Repository', {
+        RepositoryName: `genlake-${env}/${name}`,
+        ImageScanningConfiguration: { ScanOnPush: true },
+        LifecyclePolicy: { LifecyclePolicyText: Match.stringLikeRegexp('"countType":"imageCountMoreThan"') },
+      });
+    }
+  });
+
+  it('lets GitHub deploy only from main and v* tags of the configured repository', () => {
+    const repo = config.delivery.githubRepository;
+    t.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: `genlake-${env}-github-deploy`,
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Action: 'sts:AssumeRoleWithWebIdentity',
+            Effect: 'Allow',
+            Principal: { Federated: Match.anyValue() },
+            Condition: {
+              StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' },
+              StringLike: {
+                'token.actions.githubusercontent.com:sub': [
+                  `repo:${repo}:ref:refs/heads/main`,
+                  `repo:${repo}:ref:refs/tags/v*`,
+                ],
+              },
+            },
+          },
+        ],
+      },
+    });
+    const statements = resources(t, 'AWS::IAM::Policy').flatMap(([, p]) => p.PolicyDocument.Statement);
+    const assume = statements.find((s: Json) => [s.Action].flat().includes('sts:AssumeRole'));
+    expect(assume.Resource).toContain(
+      `arn:aws:iam::${config.account}:role/cdk-hnb659fds-deploy-role-${config.account}-${config.region}`,
+    );
+    expect(statements.flatMap((s: Json) => [s.Action].flat())).toEqual(
+      expect.arrayContaining(['ecr:PutImage', 'ecr:GetAuthorizationToken']),
+    );
+  });
+});
+
+describe.each(['dev', 'prod'])('%s observability stack', (env) => {
+  const stage = stages()[env];
+  const t = template(stage.observability);
+  const config = stage.config;
+  const alarms = resources(t, 'AWS::CloudWatch::Alarm').map(([, p]) => p);
+
+  it('alarms on the database, the broker, the queues, the dead letters and the API, to the on-call address', () => {
+    t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: config.observability.alarmEmail });
+    const metricNames = alarms.map((a) => a.MetricName ?? 'math');
+    for (const m of ['CPUUtilization', 'DatabaseConnections', 'FreeStorageSpace', 'ReadIOPS', 'WriteIOPS']) {
+      expect(metricNames).toContain(m);
+    }
+    expect(metricNames).toContain('HTTPCode_ELB_5XX_Count');
+    expect(metricNames).toContain('HTTPCode_Target_5XX_Count');
+    const dead = alarms.filter((a) => a.Dimensions?.some((d: Json) => d.Name === 'Queue' && d.Value.endsWith('.dead')));
+    expect(dead.map((a) => a.Dimensions.find((d: Json) => d.Name === 'Queue').Value).sort()).toEqual([
+      'corrector.generation-produced.dead',
+      'processor.batch-accepted.dead',
+    ]);
+    for (const a of dead) expect(a).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(
+      alarms.filter((a) => /BrokerMemory|BrokerCpu|memory|CPU/.test(JSON.stringify(a.AlarmDescription))),
+    ).not.toHaveLength(0);
+    for (const a of alarms) expect(a.AlarmActions).toHaveLength(1);
+  });
+
+  it('saves the Logs Insights queries operations need', () => {
+    const names = resources(t, 'AWS::Logs::QueryDefinition').map(([, p]) => p.Name);
+    expect(names).toEqual([
+      `genlake-${env}/errors by service`,
+      `genlake-${env}/one batch by correlation id (replace the id)`,
+      `genlake-${env}/dead-lettered messages`,
+      `genlake-${env}/slow requests and slow batches (over 30 s)`,
+    ]);
+  });
+
+  it('runs Prometheus (scraping every service) and Grafana behind /grafana', () => {
+    const tasks = resources(t, 'AWS::ECS::TaskDefinition').map(([, p]) => p);
+    const prometheus = tasks.find((x) => x.Family === `genlake-${env}-prometheus`)!;
+    const config = JSON.parse(prometheus.ContainerDefinitions[0].Environment[0].Value);
+    expect(config.scrape_configs.map((s: Json) => s.job_name)).toEqual(
+      expect.arrayContaining(['corrector', 'gateway', 'processor']),
+    );
+    expect(tasks.find((x) => x.Family === `genlake-${env}-grafana`)).toBeDefined();
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      Conditions: Match.arrayWith([
+        { Field: 'path-pattern', PathPatternConfig: { Values: ['/grafana', '/grafana/*'] } },
+      ]),
+    });
+  });
+});

@@ -1,0 +1,188 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { type Json, resources, stages, template } from '../synth.fixture';
+
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown };
+
+/** Statements of the policies attached to a role whose logical id starts with `rolePrefix`. */
+function statementsOf(t: ReturnType<typeof template>, rolePrefix: string): Statement[] {
+  return resources(t, 'AWS::IAM::Policy')
+    .filter(([, p]) => (p.Roles as { Ref: string }[]).some((r) => r.Ref?.startsWith(rolePrefix)))
+    .flatMap(([, p]) => p.PolicyDocument.Statement as Statement[]);
+}
+const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+/** `{"Fn::Join": ["", [<bucket arn>, "/data/lake/x/*"]]}` → `/data/lake/x/*`. */
+const objectSuffixes = (s: Statement) =>
+  (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).map((r) =>
+    typeof r === 'string' ? r : ((r as Json)['Fn::Join']?.[1]?.[1] ?? JSON.stringify(r)),
+  );
+
+describe.each(['dev', 'prod'])('%s services stack', (env) => {
+  const stage = stages()[env];
+  const t = template(stage.services);
+  const config = stage.config;
+
+  it('runs one Fargate service per team service with graceful stop and secrets from Secrets Manager', () => {
+    const taskDefs = resources(t, 'AWS::ECS::TaskDefinition');
+    expect(taskDefs).toHaveLength(3);
+    for (const [, td] of taskDefs) {
+      const [container] = td.ContainerDefinitions;
+      expect(container.StopTimeout).toBe(120);
+      expect(container.Secrets.map((s: { Name: string }) => s.Name).sort()).toEqual([
+        'DATABASE_PASSWORD',
+        'DATABASE_USERNAME',
+        'RABBITMQ_PASSWORD',
+        'RABBITMQ_USERNAME',
+      ]);
+      for (const s of container.Secrets) expect(JSON.stringify(s.ValueFrom)).toMatch(/:(username|password)::/);
+      const environment = Object.fromEntries(container.Environment.map((e: Json) => [e.Name, e.Value]));
+      expect(environment.DATABASE_HOST).toBe(`db.internal.${config.domain.name}`);
+      expect(environment.S3_REGION).toBe(config.region);
+      expect(JSON.stringify(environment.STORAGE_URL)).toMatch(/s3:\/\/.*\/data/);
+      expect(JSON.stringify(container.Environment)).not.toMatch(/PASSWORD"/);
+      expect(container.LogConfiguration.LogDriver).toBe('awslogs');
+    }
+    for (const name of ['gateway', 'processor', 'corrector']) {
+      const s = config.services[name];
+      t.hasResourceProperties('AWS::ECS::Service', {
+        ServiceName: name,
+        CapacityProviderStrategy: [{ CapacityProvider: s.spot ? 'FARGATE_SPOT' : 'FARGATE', Weight: 1 }],
+        NetworkConfiguration: { AwsvpcConfiguration: Match.objectLike({ AssignPublicIp: 'DISABLED' }) },
+      });
+      t.hasResourceProperties('AWS::ECS::TaskDefinition', {
+        Family: `genlake-${env}-${name}`,
+        Cpu: String(s.cpu),
+        Memory: String(s.memoryMiB),
+      });
+      t.hasResourceProperties('AWS::Logs::LogGroup', {
+        LogGroupName: `/genlake/${env}/${name}`,
+        RetentionInDays: config.observability.logRetentionDays,
+      });
+    }
+  });
+
+  it('scales the processor and the corrector on their queue depth, down to their minimum', () => {
+    for (const [name, queue] of [
+      ['Processor', 'processor.batch-accepted'],
+      ['Corrector', 'corrector.generation-produced'],
+    ]) {
+      const s = config.services[name.toLowerCase()];
+      t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+        ResourceId: Match.anyValue(),
+        MinCapacity: s.minTasks,
+        MaxCapacity: s.maxTasks,
+        ScalableDimension: 'ecs:service:DesiredCount',
+      });
+      const policies = resources(t, 'AWS::ApplicationAutoScaling::ScalingPolicy').filter(([id]) => id.startsWith(name));
+      expect(policies.map(([, p]) => p.PolicyType)).toEqual(['StepScaling', 'StepScaling']);
+      const alarms = resources(t, 'AWS::CloudWatch::Alarm').filter(([id]) => id.startsWith(name));
+      expect(alarms).toHaveLength(2);
+      for (const [, alarm] of alarms) {
+        expect(alarm.MetricName).toBe('MessageCount');
+        expect(alarm.Namespace).toBe(config.messaging.mode === 'amazon-mq' ? 'AWS/AmazonMQ' : 'Genlake/RabbitMQ');
+        expect(alarm.Dimensions).toEqual(
+          expect.arrayContaining([
+            { Name: 'Queue', Value: queue },
+            { Name: 'VirtualHost', Value: '/' },
+            { Name: 'Broker', Value: `genlake-${env}-rabbitmq` },
+          ]),
+        );
+        const policy = policies.find(([id]) => alarm.AlarmActions[0].Ref === id);
+        expect(policy).toBeDefined();
+      }
+      const empty = policies.find(([id]) => id.includes('QueueEmpty'))![1];
+      expect(empty.StepScalingPolicyConfiguration.StepAdjustments).toEqual([
+        { MetricIntervalUpperBound: 0, ScalingAdjustment: s.minTasks },
+      ]);
+    }
+  });
+
+  it('scales the gateway on ALB requests per task; the ALB checks /health/ready', () => {
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        PredefinedMetricSpecification: Match.objectLike({ PredefinedMetricType: 'ALBRequestCountPerTarget' }),
+        TargetValue: config.services.gateway.scaleTarget,
+      }),
+    });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      Port: 8080,
+      TargetType: 'ip',
+      HealthCheckPath: '/health/ready',
+      TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '60' }]),
+    });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      Protocol: 'HTTPS',
+      DefaultActions: [
+        Match.objectLike({ Type: 'fixed-response', FixedResponseConfig: Match.objectLike({ StatusCode: '403' }) }),
+      ],
+    });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      Conditions: Match.arrayWith([
+        { Field: 'path-pattern', PathPatternConfig: { Values: ['/api/*'] } },
+        Match.objectLike({
+          Field: 'http-header',
+          HttpHeaderConfig: Match.objectLike({ HttpHeaderName: 'X-Origin-Verify' }),
+        }),
+      ]),
+    });
+  });
+
+  it('gives each service a task role with only its own storage prefixes', () => {
+    const all = resources(t, 'AWS::IAM::Policy').flatMap(([, p]) => p.PolicyDocument.Statement as Statement[]);
+    for (const s of all) {
+      expect(actions(s)).not.toContain('s3:*');
+      expect(actions(s)).not.toContain('*');
+      if (actions(s).some((a) => a.startsWith('s3:'))) expect(s.Resource).not.toBe('*');
+    }
+    const grants = (role: string) => {
+      const statements = statementsOf(t, `${role}TaskRole`);
+      const of = (action: string) =>
+        statements
+          .filter((s) => actions(s).includes(action))
+          .flatMap(objectSuffixes)
+          .sort();
+      return { read: of('s3:GetObject'), write: of('s3:PutObject'), all: statements.flatMap(actions) };
+    };
+    const processor = grants('Processor');
+    expect(processor.read).toEqual(['/data/incoming/*']);
+    expect(processor.write).toEqual([
+      '/data/lake/estimates/*',
+      '/data/lake/features/*',
+      '/data/lake/observations/*',
+      '/data/lake/windows/*',
+    ]);
+    expect(processor.write.some((r) => /corrections|corrected_estimates/.test(r))).toBe(false);
+    const corrector = grants('Corrector');
+    expect(corrector.read).toEqual(['/data/lake/estimates/*']);
+    expect(corrector.write).toEqual(['/data/lake/corrected_estimates/*', '/data/lake/corrections/*']);
+    const gateway = grants('Gateway');
+    expect(gateway.read).toEqual(['/data/lake/*']);
+    expect(gateway.write).toEqual(['/data/incoming/*']);
+    for (const g of [processor, corrector, gateway]) {
+      expect(new Set(g.all)).toEqual(
+        new Set([
+          's3:GetObject',
+          's3:PutObject',
+          's3:AbortMultipartUpload',
+          's3:ListBucket',
+          ...(config.lake.encryption === 'kms' ? ['kms:Decrypt', 'kms:GenerateDataKey'] : []),
+        ]),
+      );
+      expect(g.all).not.toContain('s3:DeleteObject');
+    }
+  });
+
+  it('restarts the services when the database credentials rotate', () => {
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ detail: Match.objectLike({ eventName: ['RotationSucceeded'] }) }),
+    });
+    const statements = statementsOf(t, 'RestartAfterRotationRole');
+    expect(statements.flatMap(actions).sort()).toEqual([
+      'ecs:UpdateService',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
+  });
+});
