@@ -93,7 +93,17 @@ export function intakeDashboard(input: IntakeDashboardInput): dashboard.Dashboar
         query: orZero(intake.outboxPublishedPerSecond('5m')),
         unit: 'reqps',
         decimals: 2,
-        width: 12,
+        width: 8,
+      }),
+    )
+    .withPanel(
+      statPanel({
+        title: 'Batches waiting to be handed over',
+        description:
+          'Accepted batches whose announcement is not yet in RabbitMQ. Near zero normally; a growing number means the broker is unreachable (call platform). Nothing is lost meanwhile.',
+        query: orZero(intake.outboxPending()),
+        decimals: 0,
+        width: 8,
       }),
     )
     .withPanel(
@@ -104,7 +114,7 @@ export function intakeDashboard(input: IntakeDashboardInput): dashboard.Dashboar
         query: orZero(intake.outboxFailures('15m')),
         decimals: 0,
         steps: ZERO_IS_GOOD,
-        width: 12,
+        width: 8,
       }),
     )
     .withRow(row('Over time'))

@@ -13,6 +13,7 @@ export const METRICS = {
   messageSeconds: 'genlake_message_duration_seconds',
   outboxPublished: 'genlake_outbox_published_total',
   outboxFailures: 'genlake_outbox_failures_total',
+  outboxPending: 'genlake_outbox_pending',
   httpSeconds: 'genlake_http_request_duration_seconds',
   queueMessages: 'rabbitmq_detailed_queue_messages',
 } as const;
@@ -44,6 +45,8 @@ export const intake = {
   outboxPublishedPerSecond: (range: string) => `sum(rate(${METRICS.outboxPublished}[${range}]))`,
   outboxFailuresPerSecond: (range: string) => `sum by (service) (rate(${METRICS.outboxFailures}[${range}]))`,
   outboxFailures: (range: string) => `sum(increase(${METRICS.outboxFailures}[${range}]))`,
+  // Every service reports the same table; the largest report is the current backlog.
+  outboxPending: () => `max(${METRICS.outboxPending})`,
 };
 
 export const queues = {

@@ -23,7 +23,7 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | n
 }
 
 // The image recipe without a Docker engine: scripts/image/check.sh prunes, installs, builds and prunes the
-// processor in a temporary directory as the Dockerfile does, then starts it against the test services.
+// service in a temporary directory as the Dockerfile does, then starts it against the test services.
 describe('scripts/image/check.sh', () => {
   let services: TestServices;
 
@@ -35,21 +35,25 @@ describe('scripts/image/check.sh', () => {
     await services?.cleanup();
   });
 
-  it('builds the processor as the Dockerfile does, and the result becomes ready and stops cleanly', async () => {
-    const { code, output } = await run(['processor'], {
-      ...process.env,
-      DATABASE_URL: services.databaseUrl,
-      RABBITMQ_URL: services.rabbitmqUrl,
-      KEEP_IMAGE_DIR: '',
-      PORT: '',
-    });
-    expect(code, output).toBe(0);
-    expect(output).toMatch(/GET \/health\/ready → 200/);
-    expect(output).toMatch(/image check passed: processor/);
-    const work = /work directory (\S+)/.exec(output)?.[1];
-    expect(work).toBeDefined();
-    expect(existsSync(work!), 'the temporary directory is removed').toBe(false);
-  }, 600_000);
+  it.each(['gateway', 'processor', 'corrector'])(
+    'builds the %s as the Dockerfile does, and the result becomes ready and stops cleanly',
+    async (service) => {
+      const { code, output } = await run([service], {
+        ...process.env,
+        DATABASE_URL: services.databaseUrl,
+        RABBITMQ_URL: services.rabbitmqUrl,
+        KEEP_IMAGE_DIR: '',
+        PORT: '',
+      });
+      expect(code, output).toBe(0);
+      expect(output).toMatch(/GET \/health\/ready → 200/);
+      expect(output).toMatch(new RegExp(`image check passed: ${service}`));
+      const work = /work directory (\S+)/.exec(output)?.[1];
+      expect(work).toBeDefined();
+      expect(existsSync(work!), 'the temporary directory is removed').toBe(false);
+    },
+    600_000,
+  );
 
   it('refuses an unknown service with a usage line', async () => {
     const { code, output } = await run(['no-such-service'], process.env);

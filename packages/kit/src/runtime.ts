@@ -50,7 +50,9 @@ export class ServiceRuntime<C extends BaseConfig = BaseConfig> {
     this.outbox = new OutboxRepository(this.sql);
     // The relay has its own small pool, so a busy request path never starves publishing.
     this.relaySql = createDatabase(config.DATABASE_URL, { max: 2, applicationName: `${service}-relay` });
-    this.relay = new OutboxRelay(new OutboxRepository(this.relaySql), this.broker, this.logger, this.metrics);
+    const relayOutbox = new OutboxRepository(this.relaySql);
+    this.relay = new OutboxRelay(relayOutbox, this.broker, this.logger, this.metrics);
+    this.metrics.countPendingOutboxWith(() => relayOutbox.countPending());
     this.checks.push(
       { name: 'database', check: async () => void (await this.sql`select 1`) },
       {

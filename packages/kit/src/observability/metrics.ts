@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The Prometheus metrics every service exposes on /metrics; services add their own to `registry`. */
 export class Metrics {
@@ -8,6 +8,7 @@ export class Metrics {
   readonly outboxPublished: Counter;
   readonly outboxFailures: Counter;
   readonly httpSeconds: Histogram<'method' | 'route' | 'status'>;
+  private pendingOutbox: (() => Promise<number>) | undefined;
 
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
@@ -35,6 +36,15 @@ export class Metrics {
       help: 'Outbox relay rounds that could not publish (broker unreachable)',
       registers: [this.registry],
     });
+    const metrics = this;
+    new Gauge({
+      name: 'genlake_outbox_pending',
+      help: 'Outbox messages written but not yet published (the same table for every service)',
+      registers: [this.registry],
+      async collect() {
+        if (metrics.pendingOutbox) this.set(await metrics.pendingOutbox().catch(() => Number.NaN));
+      },
+    });
     this.httpSeconds = new Histogram({
       name: 'genlake_http_request_duration_seconds',
       help: 'HTTP request duration by route and status',
@@ -42,5 +52,10 @@ export class Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [this.registry],
     });
+  }
+
+  /** Where the `genlake_outbox_pending` gauge reads its value at each scrape. */
+  countPendingOutboxWith(count: () => Promise<number>): void {
+    this.pendingOutbox = count;
   }
 }
