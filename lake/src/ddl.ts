@@ -6,6 +6,7 @@
 import {
   type ColumnDefinition,
   type ColumnType,
+  duckdbType,
   getTable,
   LAKE_PREFIX,
   type PartitionKeyDefinition,
@@ -282,19 +283,6 @@ export function trinoSyncPartitionsSql(
   );
 }
 
-const DUCKDB_TYPES: Record<ColumnType, string> = {
-  string: 'VARCHAR',
-  int32: 'INTEGER',
-  int64: 'BIGINT',
-  double: 'DOUBLE',
-  boolean: 'BOOLEAN',
-  timestamp: 'TIMESTAMP',
-  date: 'DATE',
-  json: 'VARCHAR',
-  'list<int32>': 'INTEGER[]',
-  'list<string>': 'VARCHAR[]',
-};
-
 /**
  * `CREATE OR REPLACE VIEW <table>` in DuckDB over the Parquet files matching `globPath` (for example
  * `s3://bucket/lake/observations/**\/*.parquet` or `./.genlake/storage/lake/observations/*\/*\/*\/*.parquet`): the
@@ -304,14 +292,12 @@ const DUCKDB_TYPES: Record<ColumnType, string> = {
 export function duckdbCreateViewSql(table: string | TableDefinition, globPath: string): string {
   const def = getTable(table);
   const columns = [
-    ...def.columns.map(
-      (c) => `CAST(${trinoIdentifier(c.name)} AS ${DUCKDB_TYPES[c.type]}) AS ${trinoIdentifier(c.name)}`,
-    ),
+    ...def.columns.map((c) => `CAST(${trinoIdentifier(c.name)} AS ${duckdbType(c)}) AS ${trinoIdentifier(c.name)}`),
     ...def.partitionKeys.map(
-      (p) => `CAST(${trinoIdentifier(p.name)} AS ${DUCKDB_TYPES[p.type]}) AS ${trinoIdentifier(p.name)}`,
+      (p) => `CAST(${trinoIdentifier(p.name)} AS ${duckdbType(p)}) AS ${trinoIdentifier(p.name)}`,
     ),
   ];
-  const hiveTypes = def.partitionKeys.map((p) => `${trinoString(p.name)}: ${trinoString(DUCKDB_TYPES[p.type])}`);
+  const hiveTypes = def.partitionKeys.map((p) => `${trinoString(p.name)}: ${trinoString(duckdbType(p))}`);
   return (
     `CREATE OR REPLACE VIEW ${trinoIdentifier(def.name)} AS SELECT ${columns.join(', ')} ` +
     `FROM read_parquet(${trinoString(globPath)}, hive_partitioning = true, union_by_name = true, ` +
