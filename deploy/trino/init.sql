@@ -24,6 +24,7 @@ WITH (
 
 CREATE TABLE IF NOT EXISTS "hive"."genlake"."corrections" (
   "correction_id" bigint,
+  "estimate_id" bigint,
   "entity" varchar,
   "metric" varchar,
   "original_value" double,

@@ -102,11 +102,13 @@ export class CorrectGeneration {
       );
 
       const partition = { dataset: processed.dataset, date: processed.partition_date, generation: processed.number };
+      const estimateOf = new Map(result.corrected.map((e) => [e.correctionId, e.estimateId]));
       const outputs: Array<[string, Array<Record<string, unknown>>]> = [
         [
           'corrections',
           result.corrections.map((c) => ({
             correction_id: c.correctionId,
+            estimate_id: estimateOf.get(c.correctionId),
             entity: c.entity,
             metric: c.metric,
             original_value: c.originalValue,
