@@ -27,7 +27,7 @@ void runService('corrector', correctorConfigSchema, async (runtime) => {
     }),
     config.CORRECTION_MAX_HISTORY,
     runtime.storage,
-    new LocalObjectCache(runtime.storage, join(workDir, 'lake-cache')),
+    new LocalObjectCache(runtime.storage, join(workDir, `lake-cache-${runtime.service}`), config.LAKE_CACHE_MAX_BYTES),
     engine,
     workDir,
     logger,

@@ -30,7 +30,14 @@ export class GatewayModule {
     const batches = new BatchRepository(runtime.sql);
     const writer = new AcceptedBatchWriter(runtime.sql, batches);
     const generations = new GenerationRepository(runtime.sql);
-    const lake = new LakeReader(engine, new LocalObjectCache(runtime.storage, join(workDir, 'lake-cache')));
+    const lake = new LakeReader(
+      engine,
+      new LocalObjectCache(
+        runtime.storage,
+        join(workDir, `lake-cache-${runtime.service}`),
+        config.LAKE_CACHE_MAX_BYTES,
+      ),
+    );
     return {
       module: GatewayModule,
       controllers: [BatchController, GenerationController, OpenApiController],

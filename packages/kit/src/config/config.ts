@@ -47,6 +47,8 @@ export const baseConfigSchema = z.object({
   S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   WORK_DIR: z.string().min(1).default('./.genlake/work'),
+  /** Largest local copy of remote lake files kept in WORK_DIR (least recently used files are dropped). */
+  LAKE_CACHE_MAX_BYTES: env.int(2 * 1024 ** 3, 1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: env.int(30_000, 1_000, 600_000),
 });
 

@@ -69,4 +69,21 @@ describe.each(['s3', 'directory'] as const)('object storage: %s', (kind) => {
     if (kind === 'directory') expect(p1).toBe(storage.localPath('c/x.txt'));
     else expect(p1.startsWith(join(dir, 'cache'))).toBe(true);
   });
+
+  // Local storage is read in place, so only remote storage has a cache to bound.
+  it.skipIf(kind === 'directory')(
+    'keeps the cache under its size limit, dropping the least recently used files',
+    async () => {
+      const cache = new LocalObjectCache(storage, join(dir, 'lru'), 25);
+      for (const k of ['a', 'b', 'c']) await storage.putBuffer(`lru/${k}`, '0123456789');
+      const a = await cache.localPath('lru/a', 10);
+      await cache.localPath('lru/b', 10);
+      await cache.localPath('lru/a', 10); // a is now the most recently used
+      await cache.localPath('lru/c', 10); // 30 bytes > 25: b goes
+      expect(cache.size).toBe(20);
+      expect(await readFile(a, 'utf8')).toBe('0123456789');
+      await expect(readFile(join(dir, 'lru', 'lru/b'))).rejects.toThrow();
+      expect(await readFile(await cache.localPath('lru/b', 10), 'utf8')).toBe('0123456789');
+    },
+  );
 });
