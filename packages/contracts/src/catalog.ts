@@ -137,9 +137,17 @@ export function nextRetry(
 /** An AMQP queue declaration of the topology: name and `x-` arguments. All queues are durable. */
 export interface QueueDeclaration {
   name: string;
-  arguments: Record<string, string | number>;
+  arguments: Record<string, string | number | boolean>;
   /** Exchange and routing key the queue is bound to. */
   binding: { exchange: string; routingKey: string };
+}
+
+export interface QueueOptions {
+  /**
+   * Only one consumer of the queue receives messages at a time; the others stand by and take over when it
+   * goes away (`x-single-active-consumer`). For consumers that must pace a shared downstream globally.
+   */
+  singleActiveConsumer?: boolean;
 }
 
 /**
@@ -151,6 +159,7 @@ export function queueTopology(
   queue: string,
   routingKey: string,
   retry: RetryPolicy = DEFAULT_RETRY,
+  options: QueueOptions = {},
 ): QueueDeclaration[] {
   const main: QueueDeclaration = {
     name: queue,
@@ -159,6 +168,7 @@ export function queueTopology(
       'x-delivery-limit': DELIVERY_LIMIT,
       'x-dead-letter-exchange': DEAD_EXCHANGE,
       'x-dead-letter-routing-key': queue,
+      ...(options.singleActiveConsumer ? { 'x-single-active-consumer': true } : {}),
     },
     binding: { exchange: EVENTS_EXCHANGE, routingKey },
   };

@@ -1,4 +1,11 @@
-import { DEAD_EXCHANGE, EVENTS_EXCHANGE, queueTopology, RETRY_EXCHANGE, type RetryPolicy } from '@genlake/contracts';
+import {
+  DEAD_EXCHANGE,
+  EVENTS_EXCHANGE,
+  type QueueOptions,
+  queueTopology,
+  RETRY_EXCHANGE,
+  type RetryPolicy,
+} from '@genlake/contracts';
 import { Connection, type Publisher } from 'rabbitmq-client';
 import type { Logger } from '../logging/logger';
 
@@ -94,9 +101,14 @@ export class Broker {
    * Declares the exchanges and every queue of a consumer's reliability topology (main quorum queue,
    * delay queues, dead-letter queue) exactly as the contracts define it. Idempotent.
    */
-  async declareConsumerTopology(queue: string, routingKey: string, retry: RetryPolicy): Promise<void> {
+  async declareConsumerTopology(
+    queue: string,
+    routingKey: string,
+    retry: RetryPolicy,
+    options: QueueOptions = {},
+  ): Promise<void> {
     for (const ex of Broker.exchanges()) await this.connection.exchangeDeclare(ex);
-    for (const q of queueTopology(queue, routingKey, retry)) {
+    for (const q of queueTopology(queue, routingKey, retry, options)) {
       await this.connection.queueDeclare({ queue: q.name, durable: true, arguments: q.arguments });
       await this.connection.queueBind({
         queue: q.name,

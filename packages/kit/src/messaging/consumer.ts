@@ -33,6 +33,8 @@ export interface ConsumerDefinition<M> {
   concurrency: number;
   /** Unacknowledged messages the broker may send ahead (bounded; at least concurrency). */
   prefetch: number;
+  /** One consumer of the queue at a time across all replicas (see the contracts' QueueOptions). */
+  singleActiveConsumer?: boolean;
   /** How many times a message may be deferred (DeferError) before it is dead-lettered. */
   maxDeferrals?: number;
   handle(message: M, ctx: MessageContext): Promise<void>;
@@ -79,7 +81,9 @@ export class MessageConsumer<M> {
     for (;;) {
       if (this.closing) return;
       try {
-        await this.broker.declareConsumerTopology(def.queue, def.routingKey, def.retry);
+        await this.broker.declareConsumerTopology(def.queue, def.routingKey, def.retry, {
+          singleActiveConsumer: def.singleActiveConsumer,
+        });
         break;
       } catch (err) {
         this.logger.warn(
@@ -90,7 +94,9 @@ export class MessageConsumer<M> {
         backoff = Math.min(5_000, backoff * 2);
       }
     }
-    const [main] = queueTopology(def.queue, def.routingKey, def.retry);
+    const [main] = queueTopology(def.queue, def.routingKey, def.retry, {
+      singleActiveConsumer: def.singleActiveConsumer,
+    });
     this.consumer = this.broker.connection.createConsumer(
       {
         queue: def.queue,
