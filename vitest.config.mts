@@ -11,6 +11,7 @@ const alias = {
   '@genlake/testing': resolve(__dirname, 'packages/testing/src/index.ts'),
   '@genlake/lake': resolve(__dirname, 'lake/src/index.ts'),
   '@genlake/migrations': resolve(__dirname, 'migrations/src/index.ts'),
+  '@genlake/crm-stub': resolve(__dirname, 'services/crm-stub/src/crm.stub.ts'),
 };
 const exclude = ['**/node_modules/**', '**/dist/**'];
 

@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { GENERATED_DIR as DASHBOARDS_DIR } from '../../dashboards/src/build';
 import { correctorConfigSchema } from '../../services/corrector/src/config';
 import { gatewayConfigSchema } from '../../services/gateway/src/config';
+import { notifierConfigSchema } from '../../services/notifier/src/config';
 import { processorConfigSchema } from '../../services/processor/src/config';
 import { REPO_ROOT as root, TRINO_CATALOG, trinoFiles } from './trino.generator';
 
@@ -33,7 +34,12 @@ const compose = parse(composeText, { merge: true }) as {
   services: Record<string, ComposeService>;
   volumes?: Record<string, unknown>;
 };
-const schemas = { gateway: gatewayConfigSchema, processor: processorConfigSchema, corrector: correctorConfigSchema };
+const schemas = {
+  gateway: gatewayConfigSchema,
+  processor: processorConfigSchema,
+  corrector: correctorConfigSchema,
+  notifier: notifierConfigSchema,
+};
 const services = Object.entries(compose.services);
 
 interface Mount {
@@ -145,9 +151,13 @@ describe('compose.yaml', () => {
     }
   });
 
-  it('leaves a place for the notifier and the stand-in CRM', () => {
-    expect(composeText).toMatch(/^ {2}# notifier:$/m);
-    expect(composeText).toMatch(/^ {2}# crm:$/m);
+  it('runs the notifier against the stand-in CRM, both built from the one Dockerfile', () => {
+    const notifier = compose.services.notifier;
+    expect(notifier.build?.args?.SERVICE).toBe('notifier');
+    expect(compose.services['crm-stub'].build?.args?.SERVICE).toBe('crm-stub');
+    const config = parseConfig(notifierConfigSchema, notifier.environment ?? {});
+    expect(new URL(config.CRM_URL).host).toBe('crm-stub:8090');
+    expect(config.CRM_TOKEN).toBe(compose.services['crm-stub'].environment?.CRM_TOKEN);
     expect(compose.services.mailpit.ports).toEqual(['1025:1025', '8025:8025']);
   });
 

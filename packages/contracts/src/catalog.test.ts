@@ -52,7 +52,11 @@ describe('catalog', () => {
       expect(entry.schemaId).toBe(`https://genlake.dev/schemas/${entry.type}.v${entry.version}.schema.json`);
       expect(hasSchema(`${entry.type}.v${entry.version}`)).toBe(true);
       expect(getSchema(`${entry.type}.v${entry.version}`).$id).toBe(entry.schemaId);
-      expect(entry.retry).toEqual({ maxAttempts: 5, delaysMs: [1000, 5000, 30000, 120000] });
+      expect(entry.retry).toEqual(
+        entry.type === 'batch.completed'
+          ? { maxAttempts: 3, delaysMs: [1000, 5000] }
+          : { maxAttempts: 5, delaysMs: [1000, 5000, 30000, 120000] },
+      );
       expect(entry.retry.delaysMs).toHaveLength(entry.retry.maxAttempts - 1);
     }
     expect(CATALOG['batch.accepted']).toMatchObject({
@@ -65,8 +69,10 @@ describe('catalog', () => {
     });
     expect(CATALOG['batch.completed']).toMatchObject({
       producer: 'corrector',
-      consumers: [],
-      plannedConsumers: ['notifier'],
+      consumers: [
+        { service: 'notifier', queue: 'notifier.batch-completed', queueOptions: { singleActiveConsumer: true } },
+      ],
+      plannedConsumers: [],
     });
   });
 
@@ -79,6 +85,7 @@ describe('catalog', () => {
     expect(QUEUES).toEqual({
       processorBatchAccepted: 'processor.batch-accepted',
       correctorGenerationProduced: 'corrector.generation-produced',
+      notifierBatchCompleted: 'notifier.batch-completed',
     });
     expect(delayQueueName(QUEUES.processorBatchAccepted, 5000)).toBe('processor.batch-accepted.delay.5000');
     expect(deadQueueName(QUEUES.processorBatchAccepted)).toBe('processor.batch-accepted.dead');
@@ -199,12 +206,14 @@ describe('asyncapi.yaml agrees with the catalog', () => {
   });
 
   it('has a queue channel and a receive operation for every consumer', () => {
-    for (const { service, queue, entry } of queues()) {
+    for (const { service, queue, entry, queueOptions } of queues()) {
       const channel = channels.find((c) => c.address === queue);
       expect(channel, queue).toBeDefined();
       expect(channel.bindings.amqp).toMatchObject({ is: 'queue', queue: { name: queue, durable: true } });
       expect(channel['x-genlake-binding']).toEqual({ exchange: EVENTS_EXCHANGE, routingKey: entry.routingKey });
-      expect(channel['x-genlake-queue-arguments']).toEqual(queueTopology(queue, entry.routingKey)[0].arguments);
+      expect(channel['x-genlake-queue-arguments']).toEqual(
+        queueTopology(queue, entry.routingKey, entry.retry, queueOptions)[0].arguments,
+      );
       expect(messageNames(channel)).toEqual([entry.type]);
       const receives = operations.filter((op) => op.action === 'receive' && deref(op.channel) === channel);
       expect(receives.map(serviceOf)).toEqual([[service]]);

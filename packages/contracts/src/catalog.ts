@@ -15,6 +15,7 @@ export const DEAD_EXCHANGE = 'genlake.dead';
 export const QUEUES = {
   processorBatchAccepted: 'processor.batch-accepted',
   correctorGenerationProduced: 'corrector.generation-produced',
+  notifierBatchCompleted: 'notifier.batch-completed',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -34,7 +35,7 @@ export const HEADERS = {
 export const DELIVERY_LIMIT = 10;
 export const CONTENT_TYPE = 'application/json';
 
-export type ServiceName = 'gateway' | 'processor' | 'corrector';
+export type ServiceName = 'gateway' | 'processor' | 'corrector' | 'notifier';
 
 export interface RetryPolicy {
   /** Total attempts including the first delivery. */
@@ -45,9 +46,14 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, delaysMs: [1000, 5000, 30000, 120000] };
 
+/** Notifications: after 3 failed attempts a message goes to the dead letters (and an operator is told). */
+export const NOTIFICATION_RETRY: RetryPolicy = { maxAttempts: 3, delaysMs: [1000, 5000] };
+
 export interface ConsumerBinding {
   service: ServiceName;
   queue: QueueName;
+  /** Options of the consumer queue (for example a single active consumer). */
+  queueOptions?: QueueOptions;
 }
 
 export interface CatalogEntry<T extends string = string> {
@@ -77,6 +83,7 @@ function entry<T extends string>(
   producer: ServiceName,
   consumers: readonly ConsumerBinding[],
   plannedConsumers: readonly string[] = [],
+  retry: RetryPolicy = DEFAULT_RETRY,
 ): CatalogEntry<T> {
   return {
     type,
@@ -87,7 +94,7 @@ function entry<T extends string>(
     producer,
     consumers,
     plannedConsumers,
-    retry: DEFAULT_RETRY,
+    retry,
   };
 }
 
@@ -99,7 +106,15 @@ export const CATALOG = {
   'generation.produced': entry('generation.produced', 1, 'processor', [
     { service: 'corrector', queue: QUEUES.correctorGenerationProduced },
   ]),
-  'batch.completed': entry('batch.completed', 1, 'corrector', [], ['notifier']),
+  // The notifier paces calls to a CRM limited to 100 requests/s: one active consumer across all replicas.
+  'batch.completed': entry(
+    'batch.completed',
+    1,
+    'corrector',
+    [{ service: 'notifier', queue: QUEUES.notifierBatchCompleted, queueOptions: { singleActiveConsumer: true } }],
+    [],
+    NOTIFICATION_RETRY,
+  ),
 } as const satisfies { [T in string]: CatalogEntry<T> };
 
 export type MessageType = keyof typeof CATALOG;

@@ -3,7 +3,7 @@
 // Change the schema instead and run: npm run generate -w @genlake/contracts
 
 /**
- * A batch went through processing and correction; its corrected generation is in the lake. Producer: corrector. Consumers: none yet (planned: notifier). Routing key and type: batch.completed, exchange genlake.events.
+ * A batch went through processing and correction; its corrected generation is in the lake. Producer: corrector. Consumers: notifier (queue notifier.batch-completed). Routing key and type: batch.completed, exchange genlake.events.
  */
 export interface BatchCompletedV1 {
   /**
