@@ -20,6 +20,7 @@ export interface NotifyCrmOptions {
  */
 export class NotifyCrm {
   private readonly bucket: TokenBucket;
+  private failuresInARow = 0;
   readonly breaker: CircuitBreaker<[CrmBatchCompletedEvent, string], void>;
 
   constructor(
@@ -75,11 +76,23 @@ export class NotifyCrm {
     };
     try {
       await this.breaker.fire(event, messageId);
+      this.failuresInARow = 0;
     } catch (err) {
       const e = err as Error & { code?: string };
       if (e.code === 'EOPENBREAKER') {
         // Not the message's fault: wait for the CRM without spending an attempt.
         throw new DeferError(`CRM circuit breaker open: ${e.message}`, this.options.breakerResetMs);
+      }
+      if (e instanceof PermanentError) throw e;
+      // Once failures come in a row (an outage, not a fault of this message) they no longer spend the
+      // message's attempts: failed half-open probes and the calls in flight when the breaker opened are
+      // deferred, so a long CRM outage cannot walk messages into the dead letters one probe at a time.
+      this.failuresInARow++;
+      if (this.failuresInARow >= this.options.breakerMinCalls || !this.breaker.closed) {
+        throw new DeferError(
+          `CRM unavailable (${this.failuresInARow} failures in a row): ${e.message}`,
+          this.options.breakerResetMs,
+        );
       }
       throw e;
     }
