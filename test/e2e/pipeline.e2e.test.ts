@@ -235,6 +235,12 @@ describe('pipeline end to end', () => {
       cursor = res.body.nextCursor;
     }
     expect(seen).toBe(1500);
+    const forged = Buffer.from(JSON.stringify({ k: ['not-a-number', 1] })).toString('base64url');
+    const refused = await client.get<{ message: string }>(
+      `/api/generations/${processed.id}/tables/observations?order=value&cursor=${forged}`,
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toMatch(/value must be a number/);
     const search = await client.get<{ rows: Array<{ metric: string }> }>(
       `/api/generations/${processed.id}/tables/windows?q=PRESS&limit=5`,
     );

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -128,10 +128,5 @@ export class S3Storage implements ObjectStorage {
 
   async check(): Promise<void> {
     await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
-  }
-
-  /** Reads a small object fully; used for checksums in tests. */
-  static async readLocal(path: string): Promise<Buffer> {
-    return readFile(path);
   }
 }

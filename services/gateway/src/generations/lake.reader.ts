@@ -1,7 +1,6 @@
 import type { LocalObjectCache } from '@genlake/kit';
 import {
   type DuckDBConnection,
-  duckdbType,
   getTable,
   type LakeEngine,
   readTableSql,
@@ -71,10 +70,5 @@ export class LakeReader {
         return out;
       });
     });
-  }
-
-  static columnType(def: TableDefinition, name: string): string | undefined {
-    const col = def.columns.find((c) => c.name === name);
-    return col ? duckdbType(col) : undefined;
   }
 }

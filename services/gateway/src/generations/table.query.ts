@@ -123,6 +123,7 @@ export class TableQueryService {
         throw ApiError.badRequest('q must be 1-200 characters');
       }
       const text = def.columns.filter((c) => c.type === 'string' || c.type === 'json');
+      if (text.length === 0) throw ApiError.badRequest(`${tableName} has no text columns to search`);
       params.push(`%${query.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
       where.push(`(${text.map((c) => `${sqlIdentifier(c.name)} ILIKE $${params.length} ESCAPE '\\'`).join(' OR ')})`);
     }
@@ -134,7 +135,10 @@ export class TableQueryService {
     const pkc = sqlIdentifier(pk);
     let offset: number | undefined;
     if (cursor && 'k' in cursor && keyset) {
-      params.push(cursor.k[0], cursor.k[1]);
+      // The cursor is the client's to send back: check its values like filters, so a forged one is a 400.
+      const [value, key] = cursor.k.map((v) => (typeof v === 'string' || typeof v === 'number' ? String(v) : null));
+      if (value === null || key === null) throw ApiError.badRequest('cursor is not one this API returned');
+      params.push(parseValue(def, orderCol, value), parseValue(def, pk, key));
       const v = sqlParam(def, orderCol, params.length - 1);
       const k = sqlParam(def, pk, params.length);
       where.push(`(${oc} ${desc ? '<' : '>'} ${v} OR (${oc} = ${v} AND ${pkc} > ${k}))`);
