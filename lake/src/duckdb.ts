@@ -60,6 +60,22 @@ export class LakeEngine {
     return conn;
   }
 
+  /**
+   * Runs `fn` with its own connection and an empty scratch directory `dir` (created, and removed afterwards
+   * with the connection closed, whatever happens): one unit of work, such as processing one batch.
+   */
+  async withSession<T>(dir: string, fn: (conn: DuckDBConnection, dir: string) => Promise<T>): Promise<T> {
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    const conn = await this.connect();
+    try {
+      return await fn(conn, dir);
+    } finally {
+      conn.closeSync();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
   /** Closes the instance and the connections still in use (closing one twice is harmless); later `connect` calls fail. */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -282,6 +282,8 @@ describe('failures', () => {
       ['/api/batches?cursor=zzz', 400],
       [`/api/generations/${randomUUID()}/tables/observations`, 404],
       ['/api/datasets/nope/generations', 404],
+      ['/api/batches?dataset=%00', 400],
+      ['/api/datasets/NO%00PE/generations', 400],
     ];
     for (const [path, status] of gets) {
       const res = await client.get<{ message: string }>(path);

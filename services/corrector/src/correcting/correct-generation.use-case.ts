@@ -1,4 +1,3 @@
-import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildMessage, CATALOG, type GenerationProducedV1 } from '@genlake/contracts';
 import {
@@ -69,11 +68,8 @@ export class CorrectGeneration {
     }
 
     const started = Date.now();
-    const dir = join(this.workDir, `correct-${processed.id}-${process.pid}`);
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(dir, { recursive: true });
-    const conn = await this.engine.connect();
-    try {
+    const scratch = join(this.workDir, `correct-${processed.id}-${process.pid}`);
+    return this.engine.withSession(scratch, async (conn, dir) => {
       const local = (list: Array<{ key: string; size: number }>) =>
         Promise.all(list.map((f) => this.files.localPath(f.key, Number(f.size))));
       const currentFiles = await local(await this.repo.files(processed.id, 'estimates'));
@@ -182,9 +178,6 @@ export class CorrectGeneration {
         done ? 'generation corrected' : 'generation was already corrected',
       );
       return done ? 'corrected' : 'duplicate';
-    } finally {
-      conn.closeSync();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   }
 }

@@ -1,6 +1,7 @@
 import { ApiError } from '../api-error';
 import { presentBatch } from './batch.presenter';
 import type { BatchRepository, BatchStatus } from './batch.repository';
+import { checkDataset } from './batch.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const STATUSES: BatchStatus[] = ['accepted', 'processing', 'correcting', 'completed'];
@@ -46,6 +47,7 @@ export class BatchQuery {
   async list(query: ListQuery, ownerId?: string) {
     const unknown = Object.keys(query).filter((k) => !['dataset', 'status', 'limit', 'cursor'].includes(k));
     if (unknown.length) throw ApiError.badRequest(`unknown query parameter(s): ${unknown.join(', ')}`);
+    if (query.dataset !== undefined) checkDataset(query.dataset);
     if (query.status !== undefined && !STATUSES.includes(query.status as BatchStatus)) {
       throw ApiError.badRequest(`status must be one of ${STATUSES.join(', ')}`);
     }

@@ -45,7 +45,8 @@ function parseComplexity(raw: unknown): number {
   return n;
 }
 
-function checkDataset(name: unknown): string {
+/** A dataset name from a client: 400 with the rule when it does not follow it. */
+export function checkDataset(name: unknown): string {
   if (typeof name !== 'string' || name === '') throw ApiError.badRequest('dataset is required');
   if (!DATASET_PATTERN.test(name)) {
     throw ApiError.badRequest(

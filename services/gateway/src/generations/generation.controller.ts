@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiError } from '../api-error';
 import { presentGeneration } from '../batches/batch.presenter';
 import type { BatchRepository } from '../batches/batch.repository';
+import { checkDataset } from '../batches/batch.service';
 import { BATCH_REPOSITORY, GATEWAY_CONFIG, type GatewayConfigRef } from '../tokens';
 import { TableQueryService } from './table.query';
 
@@ -15,6 +16,7 @@ export class GenerationController {
 
   @Get('datasets/:dataset/generations')
   async generations(@Param('dataset') name: string) {
+    checkDataset(name);
     const dataset = await this.batches.findDataset(name);
     if (!dataset || dataset.owner_id !== this.config.DEFAULT_OWNER_ID) throw ApiError.notFound(`no dataset ${name}`);
     const generations = await this.batches.generationsOfDataset(dataset.id);

@@ -1,4 +1,3 @@
-import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BatchAcceptedV1, buildMessage, CATALOG } from '@genlake/contracts';
 import { context, type Logger, type ObjectStorage, PermanentError } from '@genlake/kit';
@@ -39,11 +38,8 @@ export class ProcessBatch {
       return 'duplicate';
     }
     const started = Date.now();
-    const dir = join(this.workDir, `process-${batch.id}-${process.pid}`);
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(dir, { recursive: true });
-    const conn = await this.engine.connect();
-    try {
+    const scratch = join(this.workDir, `process-${batch.id}-${process.pid}`);
+    return this.engine.withSession(scratch, async (conn, dir) => {
       const input = await this.payloads.fetch(batch, join(dir, 'input.ndjson'));
       const written = await runWorkload(conn, {
         ndjsonPath: input,
@@ -103,9 +99,6 @@ export class ProcessBatch {
         done ? 'generation produced' : 'generation was already produced',
       );
       return done ? 'processed' : 'duplicate';
-    } finally {
-      conn.closeSync();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   }
 }
