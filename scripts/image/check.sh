@@ -2,7 +2,7 @@
 # Builds a service the way the Dockerfile does, as plain commands in a temporary directory, then starts the
 # result and waits until it is ready: a check of the image recipe where no Docker engine runs.
 #
-#   scripts/image/check.sh gateway|processor|corrector
+#   scripts/image/check.sh gateway|processor|corrector|notifier
 #
 # Steps (Dockerfile stage in brackets):
 #   1. [prune] turbo prune @genlake/SERVICE --docker   → out/json (package.json files + pruned lockfile), out/full
@@ -12,7 +12,7 @@
 #              environment, until GET /health/ready answers 200; then SIGTERM and a clean exit (code 0).
 #
 # Environment: DATABASE_URL, RABBITMQ_URL (default: the local servers of the README), PORT (default: a free
-# port), READY_TIMEOUT_S (default 120), KEEP_IMAGE_DIR=1 keeps the temporary directory for a look.
+# port), AUTH_JWT_SECRET (the gateway's key; default: a random one), READY_TIMEOUT_S (default 120), KEEP_IMAGE_DIR=1 keeps the temporary directory for a look.
 # Safe to run again and side by side: every run works in its own temporary directory and removes it.
 set -euo pipefail
 
@@ -78,6 +78,7 @@ log "starting node services/$SERVICE/dist/main.js on port $port"
     DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/genlake}" \
     RABBITMQ_URL="${RABBITMQ_URL:-amqp://guest:guest@127.0.0.1:5672}" \
     STORAGE_URL="$work/storage" WORK_DIR="$work/tmp" LOG_LEVEL="${LOG_LEVEL:-warn}" \
+    AUTH_JWT_SECRET="${AUTH_JWT_SECRET:-$(node -e "process.stdout.write(require('crypto').randomBytes(48).toString('base64'))")}" \
     node "services/$SERVICE/dist/main.js"
 ) >"$work/service.log" 2>&1 &
 pid=$!

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { deadQueueName, EVENTS_EXCHANGE, HEADERS, QUEUES } from '@genlake/contracts';
 import {
   GatewayClient,
+  GENEROUS_LIMITS,
   measurements,
   ndjsonChunks,
   queueDepth,
@@ -34,7 +35,7 @@ describe('failures', () => {
   beforeAll(async () => {
     services = await setupTestServices('failures');
     workDir = await mkdtemp(join(tmpdir(), 'genlake-failures-'));
-    env = { ...services.serviceEnv(), WORK_DIR: join(workDir, 'work') };
+    env = { ...services.serviceEnv(), WORK_DIR: join(workDir, 'work'), ...GENEROUS_LIMITS };
     const rabbit = new URL(services.rabbitmqUrl);
     proxy = new TcpProxy(rabbit.hostname, Number(rabbit.port || 5672));
     await proxy.start();
@@ -55,6 +56,7 @@ describe('failures', () => {
     ]);
     client = new GatewayClient(gateway.url);
     sql = postgres(services.databaseUrl, { max: 2, onnotice: () => {} });
+    await client.signUp(sql);
   });
 
   afterAll(async () => {

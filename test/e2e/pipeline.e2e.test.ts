@@ -6,6 +6,7 @@ import { LakeEngine, readTableSql } from '@genlake/lake';
 import {
   type BatchView,
   GatewayClient,
+  GENEROUS_LIMITS,
   measurements,
   ndjsonChunks,
   ServiceProcess,
@@ -35,7 +36,8 @@ describe('pipeline end to end', () => {
   beforeAll(async () => {
     services = await setupTestServices('e2e');
     workDir = await mkdtemp(join(tmpdir(), 'genlake-e2e-'));
-    const env = { ...services.serviceEnv(), WORK_DIR: join(workDir, 'work') };
+    // The test polls a hundred batches at once: well above one user's default request budget.
+    const env = { ...services.serviceEnv(), WORK_DIR: join(workDir, 'work'), ...GENEROUS_LIMITS };
     const logs = join(workDir, 'logs');
     [gateway, processor, corrector] = await Promise.all([
       ServiceProcess.start('gateway', env, logs),
@@ -44,6 +46,7 @@ describe('pipeline end to end', () => {
     ]);
     client = new GatewayClient(gateway.url);
     sql = postgres(services.databaseUrl, { max: 2, onnotice: () => {} });
+    await client.signUp(sql);
   });
 
   afterAll(async () => {
@@ -205,7 +208,7 @@ describe('pipeline end to end', () => {
     expect(csv.headers.get('content-type')).toContain('text/csv');
     expect(String(csv.body).trim().split('\n').length).toBe(json.body.rows.length + 1);
     const arrow = await fetch(`${gateway.url}/api/batches/${target.id}/result`, {
-      headers: { accept: 'application/vnd.apache.arrow.stream' },
+      headers: client.auth({ accept: 'application/vnd.apache.arrow.stream' }),
     });
     expect(arrow.headers.get('content-type')).toBe('application/vnd.apache.arrow.stream');
     const { tableFromIPC } = await import('apache-arrow');
@@ -250,7 +253,7 @@ describe('pipeline end to end', () => {
 
     // Live events: a new batch's stream goes from accepted to completed.
     const res = await client.submitJson('e2e-events', [...measurements({ count: 20, seed: 3 })]);
-    const events = await fetch(`${gateway.url}/api/batches/${res.body.id}/events`);
+    const events = await fetch(`${gateway.url}/api/batches/${res.body.id}/events`, { headers: client.auth() });
     expect(events.headers.get('content-type')).toContain('text/event-stream');
     const text = await events.text();
     const statuses = [...text.matchAll(/^id: (\w+)$/gm)].map((m) => m[1]);

@@ -35,7 +35,7 @@ describe('scripts/image/check.sh', () => {
     await services?.cleanup();
   });
 
-  it.each(['gateway', 'processor', 'corrector'])(
+  it.each(['gateway', 'processor', 'corrector', 'notifier'])(
     'builds the %s as the Dockerfile does, and the result becomes ready and stops cleanly',
     async (service) => {
       const { code, output } = await run([service], {

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type postgres from 'postgres';
 
 export interface BatchView {
   id: string;
@@ -17,7 +19,57 @@ export interface BatchView {
 
 /** A small client of the gateway's HTTP API for tests, the demo and the benchmarks. */
 export class GatewayClient {
+  /** Access token sent with every request once set (see signUp). */
+  token: string | undefined;
+
   constructor(readonly baseUrl: string) {}
+
+  /** The authorization header of the signed-in user, merged into `headers`. */
+  auth(headers: Record<string, string> = {}): Record<string, string> {
+    return this.token ? { authorization: `Bearer ${this.token}`, ...headers } : headers;
+  }
+
+  /** POSTs JSON without the client's token (account routes). */
+  async postJson(path: string, body: unknown, headers: Record<string, string> = {}) {
+    return this.post(path, JSON.stringify(body), { 'content-type': 'application/json', ...headers });
+  }
+
+  /**
+   * Registers an account, confirms it with the link the gateway put in its user.registered message (read from
+   * the outbox: no mail relay needed), optionally makes it an operator, logs in and keeps the access token.
+   */
+  async signUp(
+    sql: postgres.Sql,
+    options: { email?: string; password?: string; role?: 'user' | 'operator'; confirm?: boolean } = {},
+  ): Promise<{ id: string; email: string; password: string; refreshToken: string }> {
+    const email = options.email ?? `user-${randomBytes(6).toString('hex')}@example.com`;
+    const password = options.password ?? `pw-${randomBytes(12).toString('hex')}`;
+    const saved = this.token;
+    this.token = undefined;
+    try {
+      const registered = await this.postJson('/api/auth/register', { email, password });
+      if (registered.status !== 201) throw new Error(`register: ${registered.status} ${registered.text}`);
+      const id = (registered.body as { id: string }).id;
+      if (options.confirm !== false) {
+        const [row] = await sql<{ url: string }[]>`
+          select payload->'data'->>'confirmationUrl' as url from outbox
+          where routing_key = 'user.registered' and payload->'data'->>'userId' = ${id}`;
+        if (!row) throw new Error(`no user.registered message for ${email} in the outbox`);
+        const token = new URL(row.url).searchParams.get('token');
+        const confirmed = await this.postJson('/api/auth/confirm', { token });
+        if (confirmed.status !== 200) throw new Error(`confirm: ${confirmed.status} ${confirmed.text}`);
+      }
+      if (options.role === 'operator') await sql`update users set role = 'operator' where id = ${id}`;
+      const login = await this.postJson('/api/auth/login', { email, password });
+      if (login.status !== 200) throw new Error(`login: ${login.status} ${login.text}`);
+      const tokens = login.body as { accessToken: string; refreshToken: string };
+      this.token = tokens.accessToken;
+      return { id, email, password, refreshToken: tokens.refreshToken };
+    } catch (err) {
+      this.token = saved;
+      throw err;
+    }
+  }
 
   async submitJson(dataset: string, records: unknown[], complexity = 1, headers: Record<string, string> = {}) {
     return this.post('/api/batches', JSON.stringify({ dataset, records, options: { complexity } }), {
@@ -41,7 +93,7 @@ export class GatewayClient {
     const streaming = typeof body !== 'string' && !Buffer.isBuffer(body);
     const res = await fetch(`${this.baseUrl}${path}`, {
       method: 'POST',
-      headers,
+      headers: this.auth(headers),
       body: streaming ? (ReadableStreamFrom(body as AsyncIterable<Buffer>) as never) : (body as string),
       ...(streaming ? { duplex: 'half' } : {}),
     } as RequestInit);
@@ -59,7 +111,7 @@ export class GatewayClient {
     path: string,
     headers: Record<string, string> = {},
   ): Promise<{ status: number; body: T; headers: Headers }> {
-    const res = await fetch(`${this.baseUrl}${path}`, { headers });
+    const res = await fetch(`${this.baseUrl}${path}`, { headers: this.auth(headers) });
     const text = await res.text();
     let body: unknown = text;
     try {

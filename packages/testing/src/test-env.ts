@@ -3,6 +3,16 @@ import { Connection } from 'rabbitmq-client';
 import { freshDatabase } from './databases';
 import { connectS3, type S3TestServer, startS3rver } from './s3-server';
 
+/** The gateway's JWT key in tests (32+ bytes, as the gateway demands). */
+export const TEST_JWT_SECRET = 'test-only-jwt-secret-0123456789abcdef';
+
+/** Gateway rate limits for tests that poll many batches (the limits themselves have their own tests). */
+export const GENEROUS_LIMITS = {
+  RATE_LIMIT_PER_ADDRESS: '1000000',
+  RATE_LIMIT_PER_USER: '1000000',
+  RATE_LIMIT_AUTH_PER_ADDRESS: '100000',
+} as const;
+
 function required(name: string): string {
   const v = process.env[name];
   if (!v)
@@ -103,6 +113,7 @@ export async function setupTestServices(label: string): Promise<TestServices> {
       S3_REGION: s3.region,
       S3_ACCESS_KEY_ID: s3.accessKeyId,
       S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      AUTH_JWT_SECRET: TEST_JWT_SECRET,
     }),
     cleanup: async () => {
       await db.drop().catch(() => {});

@@ -1,13 +1,22 @@
 import { join } from 'node:path';
-import { LocalObjectCache, type ServiceRuntime } from '@genlake/kit';
+import { LocalObjectCache, OutboxRepository, type ServiceRuntime } from '@genlake/kit';
 import type { LakeEngine } from '@genlake/lake';
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AccessTokenIssuer } from './accounts/access-token.issuer';
+import { AccountRepository } from './accounts/account.repository';
+import { AccountService } from './accounts/account.service';
+import { AuthController } from './accounts/auth.controller';
+import { LoginThrottle } from './accounts/login.throttle';
+import { PasswordHasher } from './accounts/password.hasher';
 import { AcceptedBatchWriter } from './batches/accepted-batch.writer';
 import { BatchController } from './batches/batch.controller';
 import { BatchQuery } from './batches/batch.query';
 import { BatchRepository } from './batches/batch.repository';
 import { BatchService } from './batches/batch.service';
 import type { GatewayConfig } from './config';
+import { DeadLetterController } from './dead-letters/dead-letter.controller';
+import { DeadLetterRepository } from './dead-letters/dead-letter.repository';
+import { DeadLetterService } from './dead-letters/dead-letter.service';
 import { BatchEvents } from './events/batch-events.service';
 import { GenerationController } from './generations/generation.controller';
 import { GenerationRepository } from './generations/generation.repository';
@@ -25,8 +34,25 @@ export class GatewayModule {
     engine: LakeEngine,
     events: BatchEvents,
     workDir: string,
+    tokens: AccessTokenIssuer,
   ): DynamicModule {
     const config = runtime.config;
+    const outbox = new OutboxRepository(runtime.sql);
+    const accounts = new AccountService(
+      new AccountRepository(runtime.sql),
+      outbox,
+      new PasswordHasher(),
+      tokens,
+      new LoginThrottle({
+        failuresPerAccount: config.AUTH_LOGIN_FAILURES_PER_ACCOUNT,
+        failuresPerAddress: config.AUTH_LOGIN_FAILURES_PER_ADDRESS,
+      }),
+      {
+        publicBaseUrl: config.PUBLIC_BASE_URL,
+        refreshTtlDays: config.AUTH_REFRESH_TTL_DAYS,
+        confirmationTtlHours: config.AUTH_CONFIRMATION_TTL_HOURS,
+      },
+    );
     const batches = new BatchRepository(runtime.sql);
     const writer = new AcceptedBatchWriter(runtime.sql, batches);
     const generations = new GenerationRepository(runtime.sql);
@@ -40,9 +66,14 @@ export class GatewayModule {
     );
     return {
       module: GatewayModule,
-      controllers: [BatchController, GenerationController, OpenApiController],
+      controllers: [AuthController, BatchController, GenerationController, DeadLetterController, OpenApiController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: AccountService, useValue: accounts },
+        {
+          provide: DeadLetterService,
+          useValue: new DeadLetterService(new DeadLetterRepository(runtime.sql, outbox)),
+        },
         { provide: BATCH_REPOSITORY, useValue: batches },
         { provide: BatchService, useValue: new BatchService(batches, writer, runtime.storage, config, workDir) },
         { provide: BatchQuery, useValue: new BatchQuery(batches) },

@@ -2,13 +2,15 @@ import { join } from 'node:path';
 import { createHttpApp, listen, runService } from '@genlake/kit';
 import { LakeEngine } from '@genlake/lake';
 import { migrate } from '@genlake/migrations';
-import { gatewayConfigSchema } from './config';
+import { AccessTokenIssuer } from './accounts/access-token.issuer';
+import { RequestGuard } from './accounts/request.guard';
+import { checkedGatewayConfigSchema } from './config';
 import { BatchEvents } from './events/batch-events.service';
 import { GatewayModule } from './gateway.module';
 
 const STREAM_TYPES = ['text/csv', 'application/x-ndjson', 'application/ndjson'];
 
-void runService('gateway', gatewayConfigSchema, async (runtime) => {
+void runService('gateway', checkedGatewayConfigSchema, async (runtime) => {
   const { config, logger } = runtime;
   if (config.MIGRATE_ON_START) await migrate({ databaseUrl: config.DATABASE_URL, log: (m) => logger.info(m) });
   const workDir = await runtime.prepareWorkDir();
@@ -21,14 +23,31 @@ void runService('gateway', gatewayConfigSchema, async (runtime) => {
   const events = new BatchEvents(runtime.sql, logger);
   await events.start();
   runtime.onShutdown('events', () => events.stop());
-  const app = await createHttpApp(GatewayModule.create(runtime, engine, events, workDir), runtime, {
+  const tokens = new AccessTokenIssuer(config);
+  const guard = new RequestGuard(
+    tokens,
+    {
+      perAddress: config.RATE_LIMIT_PER_ADDRESS,
+      perUser: config.RATE_LIMIT_PER_USER,
+      authPerAddress: config.RATE_LIMIT_AUTH_PER_ADDRESS,
+    },
+    logger,
+  );
+  const app = await createHttpApp(GatewayModule.create(runtime, engine, events, workDir, tokens), runtime, {
     bodyLimit: config.JSON_BODY_MAX_BYTES,
+    trustProxyHops: config.TRUST_PROXY_HOPS,
     configure: (nest) => {
+      const fastify = nest.getHttpAdapter().getInstance();
+      // Authentication and rate limits run before any body is read.
+      guard.install(fastify);
       // CSV and NDJSON bodies reach the handler as streams; the ingestor enforces their size limit.
-      nest
-        .getHttpAdapter()
-        .getInstance()
-        .addContentTypeParser(STREAM_TYPES, (_req, payload, done) => done(null, payload));
+      fastify.addContentTypeParser(STREAM_TYPES, (_req, payload, done) => done(null, payload));
+      // The confirmation page posts a form.
+      fastify.addContentTypeParser(
+        'application/x-www-form-urlencoded',
+        { parseAs: 'string', bodyLimit: 4096 },
+        (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+      );
     },
   });
   await runtime.startRelay();

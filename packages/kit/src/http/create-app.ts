@@ -25,6 +25,11 @@ class PinoNestLogger implements LoggerService {
 export interface HttpAppOptions {
   /** Maximum size of a parsed (JSON) request body in bytes. Streams read their own limits. */
   bodyLimit?: number;
+  /**
+   * Proxy hops whose X-Forwarded-For entries are believed (request.ip); 0 means the TCP peer. Default: trust
+   * all, which only services that no client reaches directly may use.
+   */
+  trustProxyHops?: number;
   /** Called with the Fastify instance before routes are registered (content-type parsers, hooks). */
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
 }
@@ -44,7 +49,8 @@ export async function createHttpApp(
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,
     logger: false,
-    trustProxy: true,
+    trustProxy:
+      options.trustProxyHops === undefined ? true : options.trustProxyHops === 0 ? false : options.trustProxyHops,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },

@@ -16,6 +16,9 @@ export class JsonExceptionFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
+      // An exception may carry response headers (Retry-After of a 429, WWW-Authenticate of a 401).
+      const headers = (exception as { headers?: Record<string, string> }).headers;
+      if (headers) void reply.headers(headers);
       const payload =
         typeof body === 'string'
           ? { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: body }

@@ -1,9 +1,10 @@
 import { Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AccountService } from '../accounts/account.service';
+import { CurrentUser, ownerScope, type Principal } from '../accounts/principal';
 import { ApiError } from '../api-error';
 import { BatchEvents } from '../events/batch-events.service';
 import { ResultService } from '../generations/result.service';
-import { GATEWAY_CONFIG, type GatewayConfigRef } from '../tokens';
 import { BatchQuery, type ListQuery } from './batch.query';
 import { BatchService } from './batch.service';
 
@@ -22,23 +23,30 @@ export class BatchController {
     @Inject(BatchQuery) private readonly query: BatchQuery,
     @Inject(BatchEvents) private readonly events: BatchEvents,
     @Inject(ResultService) private readonly results: ResultService,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfigRef,
+    @Inject(AccountService) private readonly accounts: AccountService,
   ) {}
 
   @Post()
   @HttpCode(202)
   async submit(
+    @CurrentUser() user: Principal,
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
     @Query() query: Record<string, string>,
     @Headers('idempotency-key') idempotencyKey?: string,
   ) {
+    if (!(await this.accounts.isConfirmed(user))) {
+      throw new ApiError(
+        403,
+        'confirm your email address before submitting batches: open the link we emailed you (POST /api/auth/confirmation sends a new one)',
+      );
+    }
     const format = formatOf(req.headers['content-type']);
     const allowed = format === 'json' ? [] : ['dataset', 'complexity'];
     const unknown = Object.keys(query).filter((k) => !allowed.includes(k));
     if (unknown.length) throw ApiError.badRequest(`unknown query parameter(s): ${unknown.join(', ')}`);
     const outcome = await this.submitter.submit({
-      ownerId: this.config.DEFAULT_OWNER_ID,
+      ownerId: user.id,
       format,
       body: req.body,
       dataset: query.dataset,
@@ -51,19 +59,24 @@ export class BatchController {
   }
 
   @Get()
-  list(@Query() query: ListQuery) {
-    return this.query.list(query, this.config.DEFAULT_OWNER_ID);
+  list(@CurrentUser() user: Principal, @Query() query: ListQuery) {
+    return this.query.list(query, ownerScope(user));
   }
 
   @Get(':id')
-  get(@Param('id') id: string) {
-    return this.query.get(id, this.config.DEFAULT_OWNER_ID);
+  get(@CurrentUser() user: Principal, @Param('id') id: string) {
+    return this.query.get(id, ownerScope(user));
   }
 
   /** Server-sent events: the batch as it is now, then again at every status change, until completed. */
   @Get(':id/events')
-  async stream(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    const owner = this.config.DEFAULT_OWNER_ID;
+  async stream(
+    @CurrentUser() user: Principal,
+    @Param('id') id: string,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
+    const owner = ownerScope(user);
     let current = await this.query.get(id, owner);
     reply.hijack();
     const raw = reply.raw;
@@ -106,12 +119,13 @@ export class BatchController {
 
   @Get(':id/result')
   async result(
+    @CurrentUser() user: Principal,
     @Param('id') id: string,
     @Query('format') format: string | undefined,
     @Headers('accept') accept: string | undefined,
     @Res() reply: FastifyReply,
   ) {
-    const batch = await this.query.get(id, this.config.DEFAULT_OWNER_ID);
+    const batch = await this.query.get(id, ownerScope(user));
     const wanted =
       format ??
       (accept?.includes('application/vnd.apache.arrow.stream')
