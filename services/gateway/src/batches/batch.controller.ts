@@ -78,6 +78,13 @@ export class BatchController {
   ) {
     const owner = ownerScope(user);
     let current = await this.query.get(id, owner);
+    if (req.method === 'HEAD') {
+      // The stream would never end (and a HEAD answer has no body): headers only.
+      return reply
+        .header('content-type', 'text/event-stream; charset=utf-8')
+        .header('cache-control', 'no-cache')
+        .send();
+    }
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, {
@@ -86,6 +93,7 @@ export class BatchController {
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
+    raw.flushHeaders();
     let closed = false;
     let lastStatus = '';
     const send = (batch: typeof current) => {
