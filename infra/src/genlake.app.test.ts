@@ -26,6 +26,7 @@ describe.each(['dev', 'prod'])('%s stage', (env) => {
       stage.data,
       stage.lake,
       stage.messaging,
+      stage.notifications,
       stage.edge,
     ];
     for (const s of protectedStacks) expect(s.terminationProtection).toBe(env === 'prod');

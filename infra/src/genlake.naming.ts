@@ -12,6 +12,11 @@ export function workerServices(config: EnvironmentConfig): [string, ServiceConfi
   return enabledServices(config).filter((e): e is [string, ServiceConfig & { queue: string }] => !!e[1].queue);
 }
 
+/** Every queue a worker consumes: its `queue`, then its `extraQueues`. */
+export function queuesOf(service: ServiceConfig): string[] {
+  return service.queue ? [service.queue, ...service.extraQueues] : [];
+}
+
 /** `genlake-<env>-<what>`: names of resources that need one (log groups, roles, broker). */
 export function resourceName(config: EnvironmentConfig, what: string): string {
   return `genlake-${config.name}-${what}`;

@@ -9,6 +9,7 @@ import { GlobalStack } from './stacks/global.stack';
 import { LakeStack } from './stacks/lake.stack';
 import { MessagingStack } from './stacks/messaging.stack';
 import { NetworkStack } from './stacks/network.stack';
+import { NotificationsStack } from './stacks/notifications.stack';
 import { ObservabilityStack } from './stacks/observability.stack';
 import { ServicesStack } from './stacks/services.stack';
 
@@ -32,6 +33,7 @@ export class GenlakeStage extends Stage {
   readonly data: DataStack;
   readonly lake: LakeStack;
   readonly messaging: MessagingStack;
+  readonly notifications: NotificationsStack;
   readonly services: ServicesStack;
   readonly edge: EdgeStack;
   readonly observability: ObservabilityStack;
@@ -77,6 +79,11 @@ export class GenlakeStage extends Stage {
       config,
       network: this.network,
     });
+    this.notifications = new NotificationsStack(this, 'notifications', {
+      ...common('notifications', true, 'SES e-mail identity, CRM and SMTP credentials of the notifier'),
+      config,
+      zone: this.global.zone,
+    });
     this.services = new ServicesStack(this, 'services', {
       ...common('services', false, 'ECS services, load balancer'),
       config,
@@ -86,6 +93,7 @@ export class GenlakeStage extends Stage {
       messaging: this.messaging,
       delivery: this.delivery,
       global: this.global,
+      notifications: this.notifications,
       imageTag: props.imageTag ?? config.delivery.imageTag,
     });
     this.edge = new EdgeStack(this, 'edge', {

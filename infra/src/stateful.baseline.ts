@@ -19,6 +19,8 @@ export const STATEFUL_TYPES: readonly string[] = [
   'AWS::EC2::VPC',
   'AWS::Glue::Database',
   'AWS::IAM::OIDCProvider',
+  // a new identity has new DKIM tokens: mail is refused until its records are verified again
+  'AWS::SES::EmailIdentity',
 ];
 
 /** environment → stack name → logical id → resource type. */

@@ -150,7 +150,7 @@ describe('deploy.yml', () => {
   it('builds each service image with the Dockerfile and pushes it to ECR tagged with the git sha', () => {
     expect(job.env!.IMAGE_TAG).toBe(`\${{ github.sha }}`);
     const build = runs(job).find((r) => r.includes('docker build'))!;
-    expect(build).toMatch(/for service in gateway processor corrector; do/);
+    expect(build).toMatch(/for service in gateway processor corrector notifier; do/);
     expect(build).toMatch(/docker build .*--build-arg SERVICE="\$service" -t "\$image" \./);
     expect(build).toMatch(/docker push "\$image"/);
     expect(build).toMatch(/image="\$REGISTRY\/\$repository:\$IMAGE_TAG"/);

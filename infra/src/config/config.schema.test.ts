@@ -9,6 +9,7 @@ import {
   type EnvironmentConfigInput,
   loadConfig,
   parseEnvironmentConfig,
+  resolveEnvironment,
   TEAM_SERVICES,
 } from '.';
 import { devConfig } from './dev.config';
@@ -41,7 +42,7 @@ describe('environment configurations', () => {
     expect(prod.database.deletionProtection).toBe(true);
     expect(prod.terminationProtection).toBe(true);
     expect(dev.network.natMode).toBe('instance');
-    expect(Object.keys(dev.services).sort()).toEqual(['corrector', 'gateway', 'processor']);
+    expect(Object.keys(dev.services).sort()).toEqual(['corrector', 'gateway', 'notifier', 'processor']);
     expect(Object.keys(ENVIRONMENTS)).toEqual(['dev', 'prod']);
   });
 
@@ -109,6 +110,48 @@ describe('environment configurations', () => {
     expect(problemsOf(withChange((c) => (c.observability.logRetentionDays = 10)))).toEqual([
       expect.stringMatching(/^observability\.logRetentionDays: must be one of 1, 3, 5, 7, 14/),
     ]);
+    expect(problemsOf(withChange((c) => (c.notifications.crmUrl = 'http://crm.example.com/v1/events')))).toEqual([
+      'notifications.crmUrl: must be an https:// URL',
+    ]);
+  });
+
+  it('checks what a service asks of the platform: placeholders, secrets, queues', () => {
+    expect(
+      problemsOf(withChange((c) => (c.services.notifier.environment.MAIL_FROM = 'genlake <no-reply@{domian}>'))),
+    ).toEqual([expect.stringMatching(/^services\.notifier\.environment\.MAIL_FROM: unknown placeholder \{domian\}/)]);
+    expect(problemsOf(withChange((c) => (c.services.notifier.secrets.SMTP_USER = { secret: 'smtp' })))).toEqual([
+      'services.notifier.secrets.SMTP_USER.field: must be one of user, password',
+    ]);
+    expect(
+      problemsOf(
+        withChange((c) => (c.services.gateway.secrets.AUTH_JWT_SECRET = { secret: 'auth-jwt', field: 'key' })),
+      ),
+    ).toEqual(['services.gateway.secrets.AUTH_JWT_SECRET.field: auth-jwt has no fields']);
+    expect(
+      problemsOf(withChange((c) => (c.services.gateway.secrets.PUBLIC_BASE_URL = { secret: 'auth-jwt' }))),
+    ).toEqual(['services.gateway.secrets.PUBLIC_BASE_URL: is also a plain environment variable']);
+    expect(problemsOf(withChange((c) => (c.services.gateway.secrets.X = { secret: 'github-token' })))).toEqual([
+      expect.stringMatching(/^services\.gateway\.secrets\.X\.secret: /),
+    ]);
+    expect(problemsOf(withChange((c) => (c.services.notifier.extraQueues = ['notifier.crm'])))).toEqual([
+      'services.notifier.extraQueues: only for a worker, and each queue once',
+    ]);
+  });
+
+  it("fills the placeholders of the services' settings from the environment", () => {
+    const prod = loadConfig('prod');
+    expect(resolveEnvironment(prod.services.notifier.environment, prod)).toMatchObject({
+      CRM_URL: prod.notifications.crmUrl,
+      SMTP_HOST: 'email-smtp.eu-central-1.amazonaws.com',
+      MAIL_FROM: 'genlake <no-reply@genlake.example.com>',
+      PUBLIC_BASE_URL: 'https://genlake.example.com',
+      OPERATOR_EMAILS: prod.observability.alarmEmail,
+    });
+    expect(resolveEnvironment(prod.services.gateway.environment, prod)).toMatchObject({
+      AUTH_JWT_ISSUER: 'https://genlake.example.com',
+      AUTH_JWT_AUDIENCE: 'genlake-api',
+    });
+    expect(() => resolveEnvironment({ X: '{nothing}' }, prod)).toThrow(/X: unknown placeholder \{nothing\}/);
   });
 });
 
@@ -116,7 +159,11 @@ describe('team services', () => {
   it('consume the queues the contracts declare', () => {
     const asyncapi = readFileSync(join(__dirname, '../../../packages/contracts/asyncapi.yaml'), 'utf8');
     for (const service of Object.values(TEAM_SERVICES)) {
-      if ('queue' in service) expect(asyncapi).toContain(service.queue);
+      const queues = [
+        ...('queue' in service ? [service.queue] : []),
+        ...('extraQueues' in service ? service.extraQueues : []),
+      ];
+      for (const queue of queues) expect(asyncapi).toContain(`address: ${queue}\n`);
     }
   });
 
@@ -130,5 +177,6 @@ describe('team services', () => {
     expect([...TEAM_SERVICES.corrector.storage.write].sort()).toEqual(byStage('corrected'));
     expect(TEAM_SERVICES.corrector.storage.read).toEqual(['lake/estimates/']);
     expect(TEAM_SERVICES.gateway.storage).toEqual({ read: ['lake/'], write: ['incoming/'] });
+    expect(TEAM_SERVICES.notifier.storage).toEqual({ read: [], write: [] });
   });
 });

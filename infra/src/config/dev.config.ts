@@ -52,7 +52,14 @@ export const devConfig: EnvironmentConfigInput = {
     // min 1: with self-hosted RabbitMQ the queue-depth metric comes from a sidecar; one task always consumes
     processor: { cpu: 512, memoryMiB: 1024, spot: true, minTasks: 1, maxTasks: 2, scaleTarget: 2 },
     corrector: { cpu: 256, memoryMiB: 1024, spot: true, minTasks: 1, maxTasks: 2, scaleTarget: 4 },
+    // the smallest Fargate task, on Spot like every dev task; a second one (the standby) while 200+ messages wait
+    notifier: { cpu: 256, memoryMiB: 512, spot: true, minTasks: 1, maxTasks: 2, scaleTarget: 200 },
   }),
+  notifications: {
+    // a placeholder that never resolves (.invalid): CRM calls fail and the notifier defers them until this names the
+    // CRM's test endpoint (and genlake/dev/crm-token holds its token)
+    crmUrl: 'https://crm.example.invalid/v1/events',
+  },
   edge: { rateLimitPer5Minutes: 1000, priceClass: 'PriceClass_100' },
   observability: {
     mode: 'self-hosted',

@@ -53,7 +53,14 @@ export const prodConfig: EnvironmentConfigInput = {
     gateway: { cpu: 256, memoryMiB: 1024, spot: false, minTasks: 2, maxTasks: 6, scaleTarget: 1200 },
     processor: { cpu: 512, memoryMiB: 2048, spot: false, minTasks: 1, maxTasks: 4, scaleTarget: 2 },
     corrector: { cpu: 256, memoryMiB: 1024, spot: true, minTasks: 0, maxTasks: 3, scaleTarget: 4 },
+    // one active CRM consumer + a standby while 200+ messages wait; on demand: confirmation e-mails should not wait
+    // for Spot capacity (Spot would save ~$7/month)
+    notifier: { cpu: 256, memoryMiB: 512, spot: false, minTasks: 1, maxTasks: 2, scaleTarget: 200 },
   }),
+  notifications: {
+    // replace with the CRM's production endpoint; its token goes into genlake/prod/crm-token
+    crmUrl: 'https://crm.example.com/v1/events',
+  },
   edge: { rateLimitPer5Minutes: 2000, priceClass: 'PriceClass_100' },
   observability: {
     mode: 'self-hosted',

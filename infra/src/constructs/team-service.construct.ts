@@ -14,7 +14,13 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import type { EnvironmentConfig, ServiceConfig } from '../config';
+import { type AppSecretName, type EnvironmentConfig, resolveEnvironment, type ServiceConfig } from '../config';
+
+/**
+ * STORAGE_URL of a service without storage grants (the notifier): a directory on the task's own disk, so that the
+ * kit's readiness check of the storage has nothing to reach that the task role would refuse.
+ */
+export const NO_STORAGE_URL = '/tmp/genlake/storage';
 
 /** Longest Fargate stop timeout: SIGTERM → SIGKILL. In-flight messages and requests finish within it. */
 export const STOP_TIMEOUT = Duration.seconds(120);
@@ -46,9 +52,11 @@ export interface TeamServiceProps {
   readonly database: { host: string; port: number; name: string };
   readonly brokerSecret: secretsmanager.ISecret;
   readonly brokerEndpoint: string;
+  /** The platform's secrets by name; the service gets the ones its `secrets` ask for. */
+  readonly appSecrets: Partial<Record<AppSecretName, secretsmanager.ISecret>>;
   /** `http` services: the target group the ALB forwards to. */
   readonly targetGroup?: elbv2.ApplicationTargetGroup;
-  /** `worker` services: the queue-depth metric that scales them. */
+  /** `worker` services: the metric of the messages waiting in their queues, which scales them. */
   readonly queueDepth?: cloudwatch.IMetric;
 }
 
@@ -73,9 +81,10 @@ export class TeamService extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    const usesStorage = service.storage.read.length + service.storage.write.length > 0;
     this.taskRole = new iam.Role(this, 'TaskRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: `genlake ${config.name} ${name}: its own storage prefixes only`,
+      description: `genlake ${config.name} ${name}: ${usesStorage ? 'its own storage prefixes only' : 'no permissions'}`,
     });
     for (const statement of storageStatements(props)) this.taskRole.addToPolicy(statement);
 
@@ -101,7 +110,7 @@ export class TeamService extends Construct {
         PORT: String(service.port),
         HOST: '0.0.0.0',
         LOG_LEVEL: 'info',
-        STORAGE_URL: `s3://${props.bucket.bucketName}/${props.storagePrefix}`,
+        STORAGE_URL: usesStorage ? `s3://${props.bucket.bucketName}/${props.storagePrefix}` : NO_STORAGE_URL,
         S3_REGION: config.region,
         WORK_DIR: '/tmp/genlake',
         SHUTDOWN_TIMEOUT_MS: String(STOP_TIMEOUT.toMilliseconds() - 10_000),
@@ -116,13 +125,21 @@ export class TeamService extends Construct {
         RABBITMQ_ENDPOINT: props.brokerEndpoint,
         DUCKDB_THREADS: String(Math.max(1, Math.round(service.cpu / 1024))),
         DUCKDB_MEMORY_LIMIT: `${memoryForDuckdb}MB`,
-        ...service.environment,
+        ...resolveEnvironment(service.environment, config),
       },
       secrets: {
         DATABASE_USERNAME: ecs.Secret.fromSecretsManager(props.databaseSecret, 'username'),
         DATABASE_PASSWORD: ecs.Secret.fromSecretsManager(props.databaseSecret, 'password'),
         RABBITMQ_USERNAME: ecs.Secret.fromSecretsManager(props.brokerSecret, 'username'),
         RABBITMQ_PASSWORD: ecs.Secret.fromSecretsManager(props.brokerSecret, 'password'),
+        ...Object.fromEntries(
+          Object.entries(service.secrets).map(([variable, ref]) => {
+            const secret = props.appSecrets[ref.secret];
+            if (!secret)
+              throw new Error(`${name}: ${variable} needs the secret ${ref.secret}, which the platform lacks`);
+            return [variable, ecs.Secret.fromSecretsManager(secret, ref.field)];
+          }),
+        ),
       },
       portMappings: [{ containerPort: service.port, name: 'http' }],
       healthCheck: {
@@ -205,8 +222,8 @@ export class TeamService extends Construct {
         {
           id: 'AwsSolutions-ECS2',
           reason:
-            'Only non-secret settings are plain environment variables (ports, host names, storage URL, sizes), versioned ' +
-            'with the task definition; passwords come from Secrets Manager as ECS secrets.',
+            'Only non-secret settings are plain environment variables (ports, host names, URLs, sizes), versioned ' +
+            'with the task definition; passwords, keys and tokens come from Secrets Manager as ECS secrets.',
         },
       ],
       true,

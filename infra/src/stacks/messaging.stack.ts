@@ -126,6 +126,23 @@ export class MessagingStack extends Stack {
     });
   }
 
+  /**
+   * Messages waiting in a worker's queues: the queue's metric for one queue; for several, their sum (a queue that
+   * reports nothing in a minute counts as empty).
+   */
+  queueBacklogMetric(queues: readonly string[], period = Duration.minutes(1)): cloudwatch.IMetric {
+    if (queues.length === 1) return this.queueDepthMetric(queues[0], period);
+    const usingMetrics = Object.fromEntries(queues.map((q, i) => [`q${i}`, this.queueDepthMetric(q, period)]));
+    return new cloudwatch.MathExpression({
+      expression: Object.keys(usingMetrics)
+        .map((id) => `FILL(${id}, 0)`)
+        .join(' + '),
+      usingMetrics,
+      label: `messages in ${queues.join(' + ')}`,
+      period,
+    });
+  }
+
   private selfHostedBroker(config: EnvironmentConfig, network: NetworkStack) {
     const size = config.messaging.selfHosted;
     const cluster = new ecs.Cluster(this, 'BrokerCluster', {

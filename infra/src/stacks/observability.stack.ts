@@ -11,7 +11,7 @@ import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
 import { PrometheusGrafana } from '../constructs/prometheus-grafana.construct';
-import { pascal, resourceName, workerServices } from '../genlake.naming';
+import { enabledServices, pascal, queuesOf, resourceName, workerServices } from '../genlake.naming';
 import type { DataStack } from './data.stack';
 import { DASHBOARDS_PREFIX, type LakeStack } from './lake.stack';
 import { type MessagingStack, RABBITMQ_PROMETHEUS_PORT } from './messaging.stack';
@@ -148,23 +148,62 @@ export class ObservabilityStack extends Stack {
     }
 
     // ---- queues and dead letters (team: the consuming service's) ----
+    // When a service drains the dead-letter queues (the notifier stores each dead letter and e-mails the operators),
+    // a dead letter that stays 10 minutes means that service is not working; else any dead letter is news.
+    const drainer = enabledServices(config).find(([, s]) => s.drainsDeadLetters)?.[0];
     for (const [name, service] of workerServices(config)) {
-      alarm(`${pascal(name)}QueueDepth`, {
+      const queues = queuesOf(service);
+      for (const queue of queues) {
+        // one queue: ids as before (ProcessorQueueDepth); several: named by queue (NotifierCrmQueueDepth)
+        const id = queues.length === 1 ? pascal(name) : pascal(queue);
+        alarm(`${id}QueueDepth`, {
+          alarmDescription:
+            `More than ${service.scaleTarget * 50} messages waiting in ${queue} for 15 minutes: ${name} is not ` +
+            `keeping up or is stuck. Call: the ${name} team.`,
+          metric: messaging.queueDepthMetric(queue, five),
+          threshold: service.scaleTarget * 50,
+          evaluationPeriods: 3,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        });
+        const minutes = drainer ? 10 : 1;
+        alarm(`${id}DeadLetters`, {
+          alarmDescription: drainer
+            ? `Dead letters have waited in ${queue}.dead for 10 minutes: ${drainer} moves every dead letter to the ` +
+              `database and e-mails the operators, and is not doing so. Call: the ${drainer} team; the dead letters ` +
+              `themselves (npm run dead-letters) go to the ${name} team.`
+            : `Messages in ${queue}.dead: ${name} gave up on them (failed 5 times or broke the contract). ` +
+              `Inspect and replay them. Call: the ${name} team.`,
+          metric: messaging.queueDepthMetric(`${queue}.dead`),
+          threshold: 0,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: minutes,
+          datapointsToAlarm: minutes,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        });
+      }
+    }
+
+    // ---- e-mail through SES (team: notifier) ----
+    // SES reviews an account at a 5 % bounce or 0.1 % complaint rate and may pause its sending at 10 % / 0.5 %;
+    // the account-level reputation metrics need no configuration set.
+    {
+      const reputation = (metricName: string) =>
+        new cloudwatch.Metric({ namespace: 'AWS/SES', metricName, statistic: 'Maximum', period: Duration.hours(1) });
+      alarm('MailBounceRate', {
         alarmDescription:
-          `More than ${service.scaleTarget * 50} messages waiting in ${service.queue} for 15 minutes: ${name} is not ` +
-          `keeping up or is stuck. Call: the ${name} team.`,
-        metric: messaging.queueDepthMetric(service.queue, five),
-        threshold: service.scaleTarget * 50,
-        evaluationPeriods: 3,
+          'SES bounce rate above 4 % (SES reviews the account at 5 %, pauses sending at 10 %): mail to addresses ' +
+          'that do not exist. Call: the notifier team.',
+        metric: reputation('Reputation.BounceRate'),
+        threshold: 0.04,
+        evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-      alarm(`${pascal(name)}DeadLetters`, {
+      alarm('MailComplaintRate', {
         alarmDescription:
-          `Messages in ${service.queue}.dead: ${name} gave up on them (failed 5 times or broke the contract). ` +
-          `Inspect and replay them. Call: the ${name} team.`,
-        metric: messaging.queueDepthMetric(`${service.queue}.dead`),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          'SES complaint rate above 0.08 % (SES reviews the account at 0.1 %, pauses sending at 0.5 %): recipients ' +
+          'mark our mail as spam. Call: the notifier team.',
+        metric: reputation('Reputation.ComplaintRate'),
+        threshold: 0.0008,
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });

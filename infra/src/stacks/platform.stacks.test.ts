@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { type Json, resources, stages, template } from '../synth.fixture';
+import { type Json, outputName, resources, stages, template } from '../synth.fixture';
 
 describe.each(['dev', 'prod'])('%s network stack', (env) => {
   const stage = stages()[env];
@@ -47,6 +47,55 @@ describe.each(['dev', 'prod'])('%s network stack', (env) => {
     );
     expect(egress.map(([, p]) => p.FromPort).sort()).toEqual([3000, 8080]);
   });
+
+  it('admits nothing to the notifier but Prometheus on 8083; it reaches the CRM (443) and SES SMTP (587) through NAT', () => {
+    const [[sgId, sg]] = resources(t, 'AWS::EC2::SecurityGroup').filter(
+      ([, p]) => p.GroupDescription === 'notifier tasks',
+    );
+    const ingress = resources(t, 'AWS::EC2::SecurityGroupIngress').filter(
+      ([, p]) => p.GroupId['Fn::GetAtt']?.[0] === sgId,
+    );
+    expect(ingress.map(([, p]) => [p.FromPort, p.Description])).toEqual([[8083, 'Prometheus scrapes /metrics']]);
+    // outbound is open like every service's (443 and 587 included), and leaves through the NAT of the private subnets
+    expect(sg.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '0.0.0.0/0', IpProtocol: '-1' })]);
+  });
+});
+
+describe.each(['dev', 'prod'])('%s notifications stack', (env) => {
+  const stage = stages()[env];
+  const t = template(stage.notifications);
+  const config = stage.config;
+
+  it('makes the domain an SES identity with Easy DKIM, its records in the public zone', () => {
+    t.hasResourceProperties('AWS::SES::EmailIdentity', {
+      EmailIdentity: config.domain.name,
+      DkimSigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' },
+      DkimAttributes: { SigningEnabled: true },
+    });
+    const records = resources(t, 'AWS::Route53::RecordSet').map(([, p]) => p);
+    expect(records).toHaveLength(3);
+    for (const r of records) {
+      expect(r.Type).toBe('CNAME');
+      // the zone lives in the global stack (us-east-1): a weak cross-region reference
+      expect(outputName(r.HostedZoneId)).toMatch(/Zone/);
+    }
+    expect(stage.notifications.region).toBe(config.region);
+  });
+
+  it('holds the CRM token and the SMTP credentials as placeholders for an operator', () => {
+    t.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: `genlake/${env}/crm-token`,
+      Description: Match.stringLikeRegexp('operator'),
+    });
+    t.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: `genlake/${env}/smtp`,
+      GenerateSecretString: Match.objectLike({
+        SecretStringTemplate: JSON.stringify({ user: 'replace-with-the-smtp-user' }),
+        GenerateStringKey: 'password',
+      }),
+    });
+    t.resourceCountIs('AWS::SecretsManager::Secret', 2);
+  });
 });
 
 describe.each(['dev', 'prod'])('%s messaging stack', (env) => {
@@ -64,7 +113,7 @@ describe.each(['dev', 'prod'])('%s messaging stack', (env) => {
       ([, p]) => p.GroupId['Fn::GetAtt']?.[0] === sgId,
     );
     const amqp = ingress.filter(([, p]) => p.FromPort === (config.messaging.mode === 'amazon-mq' ? 5671 : 5672));
-    expect(amqp).toHaveLength(3);
+    expect(amqp).toHaveLength(Object.keys(config.services).length);
     for (const [, p] of ingress) expect(p.CidrIp).toBeUndefined();
     if (config.messaging.mode === 'amazon-mq') {
       t.hasResourceProperties('AWS::AmazonMQ::Broker', {
@@ -99,7 +148,7 @@ describe.each(['dev', 'prod'])('%s delivery stack', (env) => {
   const config = stage.config;
 
   it('has one ECR repository per service, scanned on push, with lifecycle rules', () => {
-    for (const name of ['gateway', 'processor', 'corrector']) {
+    for (const name of ['gateway', 'processor', 'corrector', 'notifier']) {
       t.hasResourceProperties('AWS::ECR::Repository', {
         RepositoryName: `genlake-${env}/${name}`,
         ImageScanningConfiguration: { ScanOnPush: true },
@@ -160,9 +209,31 @@ describe.each(['dev', 'prod'])('%s observability stack', (env) => {
     const dead = alarms.filter((a) => a.Dimensions?.some((d: Json) => d.Name === 'Queue' && d.Value.endsWith('.dead')));
     expect(dead.map((a) => a.Dimensions.find((d: Json) => d.Name === 'Queue').Value).sort()).toEqual([
       'corrector.generation-produced.dead',
+      'notifier.crm.dead',
+      'notifier.mail.dead',
       'processor.batch-accepted.dead',
     ]);
-    for (const a of dead) expect(a).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    // the notifier drains every dead-letter queue: a dead letter still there after 10 minutes means it is not
+    for (const a of dead) {
+      expect(a).toMatchObject({
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 10,
+        DatapointsToAlarm: 10,
+      });
+      expect(a.AlarmDescription).toMatch(/Call: the notifier team/);
+    }
+    const depth = alarms.filter(
+      (a) => a.AlarmName?.endsWith('queue-depth') && a.Dimensions?.some((d: Json) => d.Value.startsWith('notifier.')),
+    );
+    expect(depth.map((a) => a.AlarmName).sort()).toEqual([
+      `genlake-${env}-notifier-crm-queue-depth`,
+      `genlake-${env}-notifier-mail-queue-depth`,
+    ]);
+    expect(alarms.filter((a) => a.Namespace === 'AWS/SES').map((a) => [a.MetricName, a.Threshold])).toEqual([
+      ['Reputation.BounceRate', 0.04],
+      ['Reputation.ComplaintRate', 0.0008],
+    ]);
     expect(
       alarms.filter((a) => /BrokerMemory|BrokerCpu|memory|CPU/.test(JSON.stringify(a.AlarmDescription))),
     ).not.toHaveLength(0);
@@ -184,7 +255,7 @@ describe.each(['dev', 'prod'])('%s observability stack', (env) => {
     const prometheus = tasks.find((x) => x.Family === `genlake-${env}-prometheus`)!;
     const config = JSON.parse(prometheus.ContainerDefinitions[0].Environment[0].Value);
     expect(config.scrape_configs.map((s: Json) => s.job_name)).toEqual(
-      expect.arrayContaining(['corrector', 'gateway', 'processor']),
+      expect.arrayContaining(['corrector', 'gateway', 'notifier', 'processor']),
     );
     expect(tasks.find((x) => x.Family === `genlake-${env}-grafana`)).toBeDefined();
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {

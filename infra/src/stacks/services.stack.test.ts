@@ -22,27 +22,35 @@ describe.each(['dev', 'prod'])('%s services stack', (env) => {
   const t = template(stage.services);
   const config = stage.config;
 
+  /** The container of a service's task definition. */
+  const containerOf = (name: string): Json => {
+    const [[, td]] = resources(t, 'AWS::ECS::TaskDefinition').filter(([, p]) => p.Family === `genlake-${env}-${name}`);
+    return td.ContainerDefinitions[0];
+  };
+  const environmentOf = (container: Json): Record<string, Json> =>
+    Object.fromEntries(container.Environment.map((e: Json) => [e.Name, e.Value]));
+  const secretNames = (container: Json): string[] => container.Secrets.map((s: { Name: string }) => s.Name).sort();
+  const BASE_SECRETS = ['DATABASE_PASSWORD', 'DATABASE_USERNAME', 'RABBITMQ_PASSWORD', 'RABBITMQ_USERNAME'];
+
   it('runs one Fargate service per team service with graceful stop and secrets from Secrets Manager', () => {
-    const taskDefs = resources(t, 'AWS::ECS::TaskDefinition');
-    expect(taskDefs).toHaveLength(3);
-    for (const [, td] of taskDefs) {
-      const [container] = td.ContainerDefinitions;
+    const names = ['corrector', 'gateway', 'notifier', 'processor'];
+    expect(resources(t, 'AWS::ECS::TaskDefinition')).toHaveLength(names.length);
+    for (const name of names) {
+      const container = containerOf(name);
       expect(container.StopTimeout).toBe(120);
-      expect(container.Secrets.map((s: { Name: string }) => s.Name).sort()).toEqual([
-        'DATABASE_PASSWORD',
-        'DATABASE_USERNAME',
-        'RABBITMQ_PASSWORD',
-        'RABBITMQ_USERNAME',
-      ]);
-      for (const s of container.Secrets) expect(JSON.stringify(s.ValueFrom)).toMatch(/:(username|password)::/);
-      const environment = Object.fromEntries(container.Environment.map((e: Json) => [e.Name, e.Value]));
+      expect(secretNames(container)).toEqual([...BASE_SECRETS, ...Object.keys(config.services[name].secrets)].sort());
+      for (const s of container.Secrets.filter((x: Json) => BASE_SECRETS.includes(x.Name))) {
+        expect(JSON.stringify(s.ValueFrom)).toMatch(/:(username|password)::/);
+      }
+      const environment = environmentOf(container);
       expect(environment.DATABASE_HOST).toBe(`db.internal.${config.domain.name}`);
       expect(environment.S3_REGION).toBe(config.region);
-      expect(JSON.stringify(environment.STORAGE_URL)).toMatch(/s3:\/\/.*\/data/);
-      expect(JSON.stringify(container.Environment)).not.toMatch(/PASSWORD"/);
+      if (name === 'notifier') expect(environment.STORAGE_URL).toBe('/tmp/genlake/storage');
+      else expect(JSON.stringify(environment.STORAGE_URL)).toMatch(/s3:\/\/.*\/data/);
+      expect(JSON.stringify(container.Environment)).not.toMatch(/(PASSWORD|SECRET|TOKEN)"/);
       expect(container.LogConfiguration.LogDriver).toBe('awslogs');
     }
-    for (const name of ['gateway', 'processor', 'corrector']) {
+    for (const name of names) {
       const s = config.services[name];
       t.hasResourceProperties('AWS::ECS::Service', {
         ServiceName: name,
@@ -58,6 +66,81 @@ describe.each(['dev', 'prod'])('%s services stack', (env) => {
         LogGroupName: `/genlake/${env}/${name}`,
         RetentionInDays: config.observability.logRetentionDays,
       });
+    }
+  });
+
+  it('gives the gateway its token key as an ECS secret, generated, and its public settings', () => {
+    const container = containerOf('gateway');
+    const jwt = container.Secrets.find((s: Json) => s.Name === 'AUTH_JWT_SECRET');
+    const [[jwtId, secret]] = resources(t, 'AWS::SecretsManager::Secret').filter(
+      ([, p]) => p.Name === `genlake/${env}/auth-jwt`,
+    );
+    // the whole secret (no JSON field), by reference: the value is never in the template
+    expect(jwt.ValueFrom).toEqual({ Ref: jwtId });
+    expect(secret.GenerateSecretString).toEqual({ PasswordLength: 64, ExcludePunctuation: true });
+    const environment = environmentOf(container);
+    expect(environment.AUTH_JWT_SECRET).toBeUndefined();
+    expect(environment).toMatchObject({
+      PUBLIC_BASE_URL: `https://${config.domain.name}`,
+      AUTH_JWT_ISSUER: `https://${config.domain.name}`,
+      AUTH_JWT_AUDIENCE: 'genlake-api',
+      TRUST_PROXY_HOPS: '2',
+    });
+  });
+
+  it('runs the notifier with its CRM and SMTP secrets, its settings, and no permission of its own', () => {
+    const container = containerOf('notifier');
+    expect(secretNames(container)).toEqual([...BASE_SECRETS, 'CRM_TOKEN', 'SMTP_PASSWORD', 'SMTP_USER'].sort());
+    const valueFrom = (name: string) => JSON.stringify(container.Secrets.find((s: Json) => s.Name === name).ValueFrom);
+    expect(valueFrom('CRM_TOKEN')).toMatch(/CrmTokenSecret/);
+    expect(valueFrom('CRM_TOKEN')).not.toMatch(/::$/);
+    expect(valueFrom('SMTP_USER')).toMatch(/SmtpSecret.*:user::/);
+    expect(valueFrom('SMTP_PASSWORD')).toMatch(/SmtpSecret.*:password::/);
+    expect(environmentOf(container)).toMatchObject({
+      PORT: '8083',
+      CRM_URL: config.notifications.crmUrl,
+      CRM_MAX_PER_SECOND: '80',
+      SMTP_HOST: `email-smtp.${config.region}.amazonaws.com`,
+      SMTP_PORT: '587',
+      SMTP_REQUIRE_TLS: 'true',
+      MAIL_FROM: `genlake <no-reply@${config.domain.name}>`,
+      PUBLIC_BASE_URL: `https://${config.domain.name}`,
+      OPERATOR_EMAILS: config.observability.alarmEmail,
+    });
+    // no policy at all on its task role: no S3, no KMS, nothing
+    expect(statementsOf(t, 'NotifierTaskRole')).toEqual([]);
+    const [[roleId]] = resources(t, 'AWS::IAM::Role').filter(([id]) => id.startsWith('NotifierTaskRole'));
+    expect(resources(t, 'AWS::IAM::Role').find(([id]) => id === roleId)![1].ManagedPolicyArns).toBeUndefined();
+    // its execution role may read exactly its secrets (and pull, and log)
+    const execution = statementsOf(t, 'NotifierTaskExecutionRole').filter((s) =>
+      actions(s).some((a) => a.startsWith('secretsmanager:')),
+    );
+    expect(
+      execution
+        .flatMap((s) => [s.Resource].flat())
+        .map((r) => JSON.stringify(r))
+        .join(' '),
+    ).not.toMatch(/AuthJwt|OriginVerify/);
+    // no target group, no ALB rule: nothing reaches it but Prometheus
+    t.resourceCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', 1);
+    t.hasResourceProperties('AWS::ECS::Service', { ServiceName: 'notifier', LoadBalancers: [] });
+  });
+
+  it('scales the notifier on the sum of its two queues: one task, a standby while messages wait', () => {
+    const s = config.services.notifier;
+    expect([s.minTasks, s.maxTasks]).toEqual([1, 2]);
+    const [[, target]] = resources(t, 'AWS::ApplicationAutoScaling::ScalableTarget').filter(([id]) =>
+      id.startsWith('NotifierService'),
+    );
+    expect(target).toMatchObject({ MinCapacity: 1, MaxCapacity: 2, ScalableDimension: 'ecs:service:DesiredCount' });
+    const alarms = resources(t, 'AWS::CloudWatch::Alarm').filter(([id]) => id.startsWith('Notifier'));
+    expect(alarms).toHaveLength(2);
+    for (const [, alarm] of alarms) {
+      const [sum, ...metrics] = alarm.Metrics;
+      expect(sum.Expression).toBe('FILL(q0, 0) + FILL(q1, 0)');
+      expect(
+        metrics.map((m: Json) => m.MetricStat.Metric.Dimensions.find((d: Json) => d.Name === 'Queue').Value),
+      ).toEqual(['notifier.crm', 'notifier.mail']);
     }
   });
 

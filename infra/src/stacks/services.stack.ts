@@ -13,15 +13,16 @@ import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../config';
+import type { AppSecretName, EnvironmentConfig } from '../config';
 import { TeamService } from '../constructs/team-service.construct';
-import { enabledServices, pascal, resourceName } from '../genlake.naming';
+import { enabledServices, pascal, queuesOf, resourceName } from '../genlake.naming';
 import { DATABASE_PORT, type DataStack } from './data.stack';
 import type { DeliveryStack } from './delivery.stack';
 import type { GlobalStack } from './global.stack';
 import type { LakeStack } from './lake.stack';
 import type { MessagingStack } from './messaging.stack';
 import type { NetworkStack } from './network.stack';
+import type { NotificationsStack } from './notifications.stack';
 
 /** Header CloudFront adds to every origin request; the ALB forwards only requests that carry its secret value. */
 export const ORIGIN_VERIFY_HEADER = 'X-Origin-Verify';
@@ -34,6 +35,7 @@ export interface ServicesStackProps extends StackProps {
   readonly messaging: MessagingStack;
   readonly delivery: DeliveryStack;
   readonly global: GlobalStack;
+  readonly notifications: NotificationsStack;
   /** Image tag to run (CDK context `imageTag` overrides the configuration). */
   readonly imageTag: string;
 }
@@ -48,13 +50,15 @@ export class ServicesStack extends Stack {
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   readonly listener: elbv2.ApplicationListener;
   readonly originSecret: secretsmanager.Secret;
+  /** The gateway's HS256 access-token key (AUTH_JWT_SECRET). */
+  readonly jwtSecret: secretsmanager.Secret;
   readonly originDomain: string;
   readonly services: Record<string, TeamService> = {};
   readonly targetGroups: Record<string, elbv2.ApplicationTargetGroup> = {};
 
   constructor(scope: Construct, id: string, props: ServicesStackProps) {
     super(scope, id, props);
-    const { config, network, data, lake, messaging, delivery, global } = props;
+    const { config, network, data, lake, messaging, delivery, global, notifications } = props;
 
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc: network.vpc,
@@ -76,6 +80,20 @@ export class ServicesStack extends Stack {
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
     });
     const originSecretValue = this.originSecret.secretValue.unsafeUnwrap();
+
+    // Generated once by CloudFormation: 64 letters and digits (~380 bits; the gateway needs >= 32 bytes). Rotation
+    // is a new value and a rolling restart of the gateway (docs/security.md); never change these options, or
+    // CloudFormation generates a new key by itself.
+    this.jwtSecret = new secretsmanager.Secret(this, 'AuthJwtSecret', {
+      secretName: `genlake/${config.name}/auth-jwt`,
+      description: `genlake ${config.name}: HS256 key the gateway signs access tokens with (AUTH_JWT_SECRET)`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    const appSecrets: Record<AppSecretName, secretsmanager.ISecret> = {
+      'auth-jwt': this.jwtSecret,
+      'crm-token': notifications.crmTokenSecret,
+      smtp: notifications.smtpSecret,
+    };
 
     this.originDomain = `origin.${config.domain.name}`;
     const certificate = config.domain.originCertificateArn
@@ -159,13 +177,23 @@ export class ServicesStack extends Stack {
         database: { host: data.hostname, port: DATABASE_PORT, name: data.databaseName },
         brokerSecret: messaging.secret,
         brokerEndpoint: messaging.endpoint,
+        appSecrets,
         targetGroup,
-        queueDepth: service.queue ? messaging.queueDepthMetric(service.queue) : undefined,
+        queueDepth: service.queue ? messaging.queueBacklogMetric(queuesOf(service)) : undefined,
       });
     }
 
     this.restartAfterRotation(config, data);
 
+    NagSuppressions.addResourceSuppressions(this.jwtSecret, [
+      {
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'One HS256 key, read by the gateway when a task starts: rotating it is a new value plus a rolling restart ' +
+          '(docs/security.md). Access tokens live 15 minutes and refresh tokens are opaque database tokens, so a ' +
+          'rotation costs users at most one refresh.',
+      },
+    ]);
     NagSuppressions.addResourceSuppressions(this.originSecret, [
       {
         id: 'AwsSolutions-SMG4',

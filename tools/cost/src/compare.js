@@ -152,7 +152,7 @@ function computeOptions(ctx) {
     ),
     option(
       'fargate-arm64-spot-workers',
-      'ECS on Fargate ARM64, processor/corrector on Fargate Spot',
+      'ECS on Fargate ARM64, the workers (processor, corrector, notifier) on Fargate Spot',
       byStage((s) => fargateCost(ctx.P, s.D, s.services, { arch: 'arm64', spot: 'workers' })),
       'Workers can be interrupted with 2 min notice; RabbitMQ redelivers unacknowledged messages, so batches are only delayed. Spot price is an assumption (about 70% off).',
     ),

@@ -70,7 +70,7 @@ function describeAssumptions(U, usage) {
     route53: `${n(U.route53.queriesPerZonePerMonth)} non-alias queries per zone a month`,
     codeBuild: `${U.codeBuild.buildsPerMonth} builds × ${U.codeBuild.minutesPerBuild} min a month`,
     codePipeline: `${U.codePipeline.actionMinutesPerMonth} action minutes a month`,
-    email: `${n(U.email.perMonth)} e-mails a month`,
+    email: `${n(U.email.perMonth)} e-mails a month through SES (confirmation links, batch-completed notices to owners who asked for them, dead-letter alerts to the operators)`,
     awsConfig: `${n(U.awsConfig.itemsPerMonth)} configuration items a month`,
     freeTier:
       'the always-free allowances of one AWS account a month (tools/cost/prices.json "alwaysFree"); subtracted once per AWS account',

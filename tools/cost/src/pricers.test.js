@@ -495,6 +495,30 @@ describe('edge, security and observability', () => {
   it('prices ECR storage', () => {
     expect(linesOf(priceResources({ Repo: { Type: 'AWS::ECR::Repository' } }), 'Repo').monthly).toBeCloseTo(0.1, 6);
   });
+
+  it('prices the e-mails SES sends once per stage, on the first SES resource, from the e-mail assumption', () => {
+    const resources = {
+      Identity: { Type: 'AWS::SES::EmailIdentity', Properties: { EmailIdentity: 'genlake.example.com' } },
+      Other: { Type: 'AWS::SES::ConfigurationSet' },
+    };
+    const prod = priceResources(resources);
+    const [line] = linesOf(prod, 'Identity').lines;
+    expect(line).toMatchObject({ quantity: 3, unit: '1000 emails', unitPrice: 0.1, assumptions: ['email'] });
+    expect(line.monthly).toBeCloseTo(0.3, 6);
+    expect(linesOf(prod, 'Other').monthly).toBe(0);
+    expect(prod.assumptions.email).toMatch(/^3,000 e-mails a month through SES/);
+    expect(linesOf(priceResources(resources, { stage: 'dev' }), 'Identity').monthly).toBeCloseTo(0.02, 6);
+  });
+
+  it('prices the notifier log group by its own rule', () => {
+    const env = priceResources({
+      NotifierLogsEC358FAB: {
+        Type: 'AWS::Logs::LogGroup',
+        Properties: { LogGroupName: '/genlake/prod/notifier', RetentionInDays: 90 },
+      },
+    });
+    expect(linesOf(env, 'NotifierLogsEC358FAB').lines[0].monthly).toBeCloseTo(1 * 0.63, 6);
+  });
 });
 
 describe('types without a price', () => {
