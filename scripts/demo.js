@@ -1,15 +1,71 @@
 #!/usr/bin/env node
 // Submits sample batches of several sizes to a running genlake, follows their progress live,
 // prints their generations and corrections, and queries the lake with DuckDB.
-// Usage: npm run demo [-- --url http://localhost:8080]
+// It first signs up a demo user: registers, reads the confirmation email from the mail relay's HTTP API (the
+// mail stub of `npm start` or Mailpit of compose, both at http://localhost:8025), confirms and logs in.
+// Usage: npm run demo [-- --url http://localhost:8080 --mail http://localhost:8025]
 const { parseArgs } = require('node:util');
 const { execFileSync } = require('node:child_process');
 const { join } = require('node:path');
 const { GatewayClient, measurements, ndjsonChunks, toCsv } = require('@genlake/testing');
 
 const { values } = parseArgs({
-  options: { url: { type: 'string', default: process.env.GENLAKE_URL ?? 'http://localhost:8080' } },
+  options: {
+    url: { type: 'string', default: process.env.GENLAKE_URL ?? 'http://localhost:8080' },
+    mail: { type: 'string', default: process.env.GENLAKE_MAIL_URL ?? 'http://localhost:8025' },
+  },
 });
+
+async function json(res, what) {
+  const text = await res.text();
+  if (!res.ok) {
+    console.error(`error: ${what}: ${res.status} ${text.slice(0, 300)}`);
+    process.exit(1);
+  }
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** The confirmation link of the newest email to `email`, read from a Mailpit-compatible API. */
+async function confirmationLink(email) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      const list = await (await fetch(`${values.mail}/api/v1/messages`)).json();
+      const found = (list.messages ?? []).find((m) => (m.To ?? []).some((t) => t.Address === email));
+      if (found) {
+        const message = await (await fetch(`${values.mail}/api/v1/message/${found.ID}`)).json();
+        const link = /https?:\/\/\S+\/api\/auth\/confirm\?token=[A-Za-z0-9_-]+/.exec(message.Text ?? '');
+        if (link) return link[0];
+      }
+    } catch {
+      // the mail relay is not up (yet)
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  console.error(
+    `error: no confirmation email for ${email} at ${values.mail} within a minute; is the notifier running?`,
+  );
+  process.exit(1);
+}
+
+/** Registers a demo user, confirms it with the emailed link and logs in. */
+async function signUp(client) {
+  const email = `demo-${Date.now()}@example.com`;
+  const password = `demo passphrase ${Math.random().toString(36).slice(2)}`;
+  const post = (path, body) =>
+    fetch(`${values.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  await json(await post('/api/auth/register', { email, password, notifyOnBatchCompleted: true }), 'register');
+  console.log(`registered ${email}; waiting for the confirmation email at ${values.mail} ...`);
+  const link = new URL(await confirmationLink(email));
+  await json(await post('/api/auth/confirm', { token: link.searchParams.get('token') }), 'confirm');
+  const tokens = await json(await post('/api/auth/login', { email, password }), 'login');
+  client.token = tokens.accessToken;
+  console.log(`confirmed and logged in (emails about completed batches go to ${values.mail})\n`);
+}
 
 async function main() {
   const client = new GatewayClient(values.url);
@@ -19,6 +75,7 @@ async function main() {
     console.error(`error: no genlake at ${values.url}; start it with "npm start" (or pass --url)`);
     process.exit(1);
   }
+  await signUp(client);
   const dataset = `demo-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '').toLowerCase()}`;
   const plan = [
     { label: 'tiny JSON', count: 12, kind: 'json' },

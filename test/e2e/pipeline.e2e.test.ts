@@ -251,6 +251,30 @@ describe('pipeline end to end', () => {
     expect(search.body.rows.length).toBe(5);
     expect(search.body.rows.every((r) => r.metric === 'pressure')).toBe(true);
 
+    // Another user sees none of it (404 on every route, as if it did not exist); an operator sees all of it.
+    const other = new GatewayClient(gateway.url);
+    await other.signUp(sql);
+    const operator = new GatewayClient(gateway.url);
+    await operator.signUp(sql, { role: 'operator' });
+    const corrected = big.generations.find((g) => g.stage === 'corrected')!;
+    const owned = [
+      `/api/batches/${big.id}`,
+      `/api/batches/${big.id}/result`,
+      `/api/batches/${big.id}/events`,
+      '/api/datasets/e2e-big/generations',
+      `/api/generations/${processed.id}/tables/observations?limit=1`,
+      `/api/generations/${corrected.id}/tables/corrected_estimates?limit=1`,
+    ];
+    for (const path of owned) {
+      const res = await fetch(`${gateway.url}${path}`, { headers: other.auth() });
+      expect(res.status, path).toBe(404);
+      expect(((await res.json()) as { message: string }).message, path).toMatch(/^no /);
+    }
+    expect((await other.get<{ items: unknown[] }>('/api/batches')).body.items).toEqual([]);
+    for (const path of owned.filter((p) => !p.endsWith('/events'))) {
+      expect((await operator.get(path)).status, path).toBe(200);
+    }
+
     // Live events: a new batch's stream goes from accepted to completed.
     const res = await client.submitJson('e2e-events', [...measurements({ count: 20, seed: 3 })]);
     const events = await fetch(`${gateway.url}/api/batches/${res.body.id}/events`, { headers: client.auth() });

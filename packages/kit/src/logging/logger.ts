@@ -14,6 +14,20 @@ export function createLogger(service: string, level: string = process.env.LOG_LE
       const ctx = context.current();
       return ctx ? { correlationId: ctx.correlationId, batchId: ctx.batchId, messageId: ctx.messageId } : {};
     },
-    redact: { paths: ['password', '*.password', 'authorization', '*.authorization'], censor: '[redacted]' },
+    redact: {
+      paths: [
+        'password',
+        '*.password',
+        'authorization',
+        '*.authorization',
+        'accessToken',
+        '*.accessToken',
+        'refreshToken',
+        '*.refreshToken',
+        'token',
+        '*.token',
+      ],
+      censor: '[redacted]',
+    },
   });
 }
