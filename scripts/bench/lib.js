@@ -202,14 +202,81 @@ async function startNodeProcess(name, script, env, logDir, nodeArgs = [], readyT
   return { url, pid: child.pid, stop: stopIt, exitCode: () => exitCode };
 }
 
-/** The accepting baseline (scripts/bench/baseline-server.js) as its own process. */
-function startBaseline(databaseUrl, logDir) {
+/**
+ * The baseline (scripts/bench/baseline-server.js) as its own process; `env` may add AUTH_JWT_SECRET (and the
+ * other AUTH_* settings) for the accounts scenario's login and Bearer check.
+ */
+function startBaseline(databaseUrl, logDir, env = {}) {
   return startNodeProcess(
     'baseline-server',
     join(__dirname, 'baseline-server.js'),
-    { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '20' },
+    { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '20', ...env },
     logDir,
   );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Accounts: the gateway needs a JWT key and a confirmed user's access token on every /api route but login.
+
+/** HS256 key of this run (gateway and accounts baseline): random, 43 bytes. */
+const BENCH_JWT_SECRET = randomBytes(32).toString('base64url');
+
+/**
+ * The environment every gateway under load gets: its JWT key, access tokens that outlive a run, and rate limits
+ * no benchmark reaches (all the load comes from 127.0.0.1, i.e. one address and, in the accept scenario, one user).
+ * 10,000,000 requests/minute is the largest value the gateway's configuration accepts.
+ */
+function gatewayBenchEnv() {
+  return {
+    AUTH_JWT_SECRET: BENCH_JWT_SECRET,
+    AUTH_ACCESS_TTL_SECONDS: '3600',
+    RATE_LIMIT_PER_ADDRESS: '10000000',
+    RATE_LIMIT_PER_USER: '10000000',
+    RATE_LIMIT_AUTH_PER_ADDRESS: '10000000',
+    AUTH_LOGIN_FAILURES_PER_ADDRESS: '1000000',
+  };
+}
+
+const BENCH_PASSWORD = 'bench-password-not-secret-2026';
+
+/** The email of bench user `i` (0-based) of createConfirmedUsers. */
+function benchEmail(i) {
+  return `bench-${String(i + 1).padStart(6, '0')}@example.com`;
+}
+
+/**
+ * Inserts `count` confirmed users (role user) straight into a database the gateway has migrated, all with the
+ * password BENCH_PASSWORD and the same Argon2id hash, computed once here with the gateway's ARGON2_OPTIONS (so a
+ * login costs one verification with today's parameters and never a rehash). Emails: benchEmail(0..count-1).
+ */
+async function createConfirmedUsers(databaseUrl, count) {
+  const argon2 = require('argon2');
+  const { ARGON2_OPTIONS } = require(join(REPO_ROOT, 'services', 'gateway', 'dist', 'accounts', 'password.hasher.js'));
+  const hash = await argon2.hash(BENCH_PASSWORD, ARGON2_OPTIONS);
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql`
+      insert into users (email, password_hash, role, email_confirmed_at)
+      select 'bench-' || lpad(i::text, 6, '0') || '@example.com', ${hash}, 'user', now()
+      from generate_series(1, ${count}::int) as i`;
+    await sql`analyze users`;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+  return { password: BENCH_PASSWORD, hash };
+}
+
+/** Logs in through the API (POST /api/auth/login) and returns the access token. */
+async function loginToken(baseUrl, email, password = BENCH_PASSWORD) {
+  const res = await fetch(`${baseUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`login of ${email}: ${res.status} ${text.slice(0, 300)}`);
+  return JSON.parse(text).accessToken;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -271,6 +338,34 @@ function cpuUse(a, b, roles) {
   const cores = Object.fromEntries(Object.entries(seconds).map(([k, v]) => [k, v / wall]));
   const busy = b.total > a.total ? 1 - (b.idle - a.idle) / (b.total - a.total) : Number.NaN;
   return { wall, seconds, cores, busy };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// TCP counters of the kernel (/proc/net/netstat, whole machine): a full listen queue shows here.
+
+const TCP_COUNTERS = ['ListenOverflows', 'ListenDrops', 'TCPSynRetrans', 'SyncookiesSent', 'TCPTimeouts'];
+
+/** The TcpExt counters of TCP_COUNTERS now (all 0 when /proc/net/netstat cannot be read). */
+function tcpCounters() {
+  const out = Object.fromEntries(TCP_COUNTERS.map((k) => [k, 0]));
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+    const at = lines.findIndex((l) => l.startsWith('TcpExt:'));
+    const names = lines[at].split(/\s+/);
+    const values = lines[at + 1].split(/\s+/);
+    for (const k of TCP_COUNTERS) {
+      const i = names.indexOf(k);
+      if (i > 0) out[k] = Number(values[i]);
+    }
+  } catch {
+    // not Linux
+  }
+  return out;
+}
+
+/** What the counters grew by between two tcpCounters() readings. */
+function tcpDelta(a, b) {
+  return Object.fromEntries(TCP_COUNTERS.map((k) => [k, b[k] - a[k]]));
 }
 
 function describeCpu(use) {
@@ -341,9 +436,17 @@ module.exports = {
   startService,
   startNodeProcess,
   startBaseline,
+  BENCH_JWT_SECRET,
+  gatewayBenchEnv,
+  BENCH_PASSWORD,
+  benchEmail,
+  createConfirmedUsers,
+  loginToken,
   cpuSnapshot,
   cpuUse,
   describeCpu,
+  tcpCounters,
+  tcpDelta,
   checkpoint,
   declareProcessorQueues,
   fmtInt,

@@ -131,7 +131,9 @@ function summarizeProfile(profile, top) {
   say(table(inclusive, top, busy));
 }
 
-async function profiledGateway(dir, env, script = join(lib.REPO_ROOT, 'services', 'gateway', 'dist', 'main.js')) {
+const GATEWAY_SCRIPT = join(lib.REPO_ROOT, 'services', 'gateway', 'dist', 'main.js');
+
+async function profiledGateway(dir, env, script = GATEWAY_SCRIPT) {
   const profDir = join(dir, 'cpuprofile');
   const gw = await lib.startNodeProcess(
     'gateway',
@@ -141,6 +143,8 @@ async function profiledGateway(dir, env, script = join(lib.REPO_ROOT, 'services'
       WORK_DIR: join(dir, 'work'),
       STORAGE_URL: join(dir, 'storage'),
       DATABASE_POOL_MAX: '20',
+      // the gateway's JWT key and rate limits; the baseline gets none of them (no authentication, as in accept)
+      ...(script === GATEWAY_SCRIPT ? lib.gatewayBenchEnv() : {}),
       ...env,
     },
     join(dir, 'logs'),
@@ -180,16 +184,19 @@ async function withInfrastructure(label, fn) {
 
 async function profileAccept(baseline) {
   await withInfrastructure('accept', async ({ dir, db, mq }) => {
-    if (baseline) {
-      // the gateway creates and migrates the database
-      const env = {
-        DATABASE_URL: db.url,
-        RABBITMQ_URL: mq.url,
-        STORAGE_URL: join(dir, 'storage'),
-        WORK_DIR: join(dir, 'work'),
-      };
-      await (await lib.startService('gateway', env, join(dir, 'logs'))).stop();
-    }
+    // The gateway creates and migrates the database; one confirmed user logs in and its token is sent with
+    // every request (as in run.js's accept scenario; the baseline ignores it).
+    const env = {
+      ...lib.gatewayBenchEnv(),
+      DATABASE_URL: db.url,
+      RABBITMQ_URL: mq.url,
+      STORAGE_URL: join(dir, 'storage'),
+      WORK_DIR: join(dir, 'work'),
+    };
+    const first = await lib.startService('gateway', env, join(dir, 'logs'));
+    await lib.createConfirmedUsers(db.url, 1);
+    const authorization = `Bearer ${await lib.loginToken(first.service.url, lib.benchEmail(0))}`;
+    await first.stop();
     const script = baseline ? join(__dirname, 'baseline-server.js') : undefined;
     const gw = await profiledGateway(dir, { DATABASE_URL: db.url, RABBITMQ_URL: mq.url }, script);
     await lib.declareProcessorQueues(mq.url);
@@ -203,7 +210,7 @@ async function profileAccept(baseline) {
     const r = await autocannon({
       url: `${gw.url}/api/batches`,
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization },
       body,
       connections: opts.connections,
       duration: opts.duration,
@@ -222,7 +229,9 @@ async function profileAccept(baseline) {
 async function profileIngest() {
   await withInfrastructure('ingest', async ({ dir, db, mq }) => {
     const gw = await profiledGateway(dir, { DATABASE_URL: db.url, RABBITMQ_URL: mq.url });
+    await lib.createConfirmedUsers(db.url, 1); // the gateway has migrated the database
     const client = new GatewayClient(gw.url);
+    client.token = await lib.loginToken(gw.url, lib.benchEmail(0));
     const parts = [];
     for await (const c of ndjsonChunks({ count: opts.records, entities: 50, seed: 7 }, 5000)) parts.push(c);
     const body = Buffer.concat(parts);

@@ -22,6 +22,10 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   AUTH_REFRESH_TTL_DAYS: env.int(30, 1, 365),
   /** How long an email confirmation link works. */
   AUTH_CONFIRMATION_TTL_HOURS: env.int(24, 1, 24 * 14),
+  /** Password hashes (Argon2id, ~20 ms of one core each) computed at once; libuv's thread pool has 4 threads. */
+  AUTH_HASH_CONCURRENCY: env.int(2, 1, 64),
+  /** A login that would wait longer than this for a hashing slot is answered 503 + Retry-After at once. */
+  AUTH_HASH_MAX_WAIT_MS: env.int(10_000, 100, 120_000),
   /** Failed logins of one account within 15 minutes before it is locked for the rest of those 15 minutes. */
   AUTH_LOGIN_FAILURES_PER_ACCOUNT: env.int(10, 1, 10_000),
   /** Failed logins from one address within an hour before the address must wait. */

@@ -6,6 +6,7 @@ import { AccessTokenIssuer } from './accounts/access-token.issuer';
 import { AccountRepository } from './accounts/account.repository';
 import { AccountService } from './accounts/account.service';
 import { AuthController } from './accounts/auth.controller';
+import { HashGate } from './accounts/hash.gate';
 import { LoginThrottle } from './accounts/login.throttle';
 import { PasswordHasher } from './accounts/password.hasher';
 import { AcceptedBatchWriter } from './batches/accepted-batch.writer';
@@ -41,7 +42,9 @@ export class GatewayModule {
     const accounts = new AccountService(
       new AccountRepository(runtime.sql),
       outbox,
-      new PasswordHasher(),
+      new PasswordHasher(
+        new HashGate({ concurrency: config.AUTH_HASH_CONCURRENCY, maxWaitMs: config.AUTH_HASH_MAX_WAIT_MS }),
+      ),
       tokens,
       new LoginThrottle({
         failuresPerAccount: config.AUTH_LOGIN_FAILURES_PER_ACCOUNT,

@@ -101,6 +101,8 @@ export async function createHttpApp(
   return app;
 }
 
+export const LISTEN_BACKLOG = 4096;
+
 /** Starts listening and registers the app to close (finishing in-flight requests) at shutdown. */
 export async function listen(
   app: INestApplication,
@@ -108,7 +110,9 @@ export async function listen(
   port: number,
   host = '0.0.0.0',
 ): Promise<string> {
-  await app.listen(port, host);
+  // A listen backlog above Node's 511: a burst of thousands of new connections (a sale opening, a login storm)
+  // waits in the kernel's queue instead of being reset (capped by net.core.somaxconn).
+  await app.listen({ port, host, backlog: LISTEN_BACKLOG } as never, host);
   runtime.onShutdown('http', () => app.close());
   const url = await app.getUrl();
   runtime.logger.info({ url }, 'listening');

@@ -1,4 +1,5 @@
 import argon2 from 'argon2';
+import type { HashGate } from './hash.gate';
 import { normalizePassword } from './password.policy';
 
 /**
@@ -11,21 +12,33 @@ export class PasswordHasher {
   /** A hash of a random password, verified when an email is unknown so that the answer takes as long. */
   private dummy: Promise<string> | undefined;
 
+  /** With a gate, hashes wait their turn (and are shed with 503 when the wait would be too long). */
+  constructor(private readonly gate?: HashGate) {}
+
+  private admit<T>(work: () => Promise<T>): Promise<T> {
+    return this.gate ? this.gate.run(work) : work();
+  }
+
   hash(password: string): Promise<string> {
-    return argon2.hash(normalizePassword(password), ARGON2_OPTIONS);
+    return this.admit(() => argon2.hash(normalizePassword(password), ARGON2_OPTIONS));
   }
 
   async verify(hash: string, password: string): Promise<boolean> {
-    try {
-      return await argon2.verify(hash, normalizePassword(password));
-    } catch {
-      return false;
-    }
+    return this.admit(async () => {
+      try {
+        return await argon2.verify(hash, normalizePassword(password));
+      } catch {
+        return false;
+      }
+    });
   }
 
   /** Spends the time of one verification without a user (against timing attacks that find registered emails). */
   async verifyNobody(password: string): Promise<false> {
-    this.dummy ??= argon2.hash(`nobody-${Math.random()}`, ARGON2_OPTIONS);
+    this.dummy ??= argon2.hash(`nobody-${Math.random()}`, ARGON2_OPTIONS).catch((err) => {
+      this.dummy = undefined;
+      throw err;
+    });
     await this.verify(await this.dummy, password);
     return false;
   }
