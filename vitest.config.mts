@@ -12,6 +12,7 @@ const alias = {
   '@genlake/lake': resolve(__dirname, 'lake/src/index.ts'),
   '@genlake/migrations': resolve(__dirname, 'migrations/src/index.ts'),
   '@genlake/crm-stub': resolve(__dirname, 'services/crm-stub/src/crm.stub.ts'),
+  '@genlake/mail-stub': resolve(__dirname, 'services/mail-stub/src/mail.stub.ts'),
 };
 const exclude = ['**/node_modules/**', '**/dist/**'];
 

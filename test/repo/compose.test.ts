@@ -159,6 +159,11 @@ describe('compose.yaml', () => {
     expect(new URL(config.CRM_URL).host).toBe('crm-stub:8090');
     expect(config.CRM_TOKEN).toBe(compose.services['crm-stub'].environment?.CRM_TOKEN);
     expect(compose.services.mailpit.ports).toEqual(['1025:1025', '8025:8025']);
+    // Mail goes to Mailpit's SMTP port, links point at the published gateway, dead letters reach an operator.
+    expect(config.SMTP_HOST).toBe('mailpit');
+    expect(config.SMTP_PORT).toBe(1025);
+    expect(config.PUBLIC_BASE_URL).toBe(`http://localhost:${compose.services.gateway.ports?.[0].split(':')[0]}`);
+    expect(config.OPERATOR_EMAILS.length).toBeGreaterThan(0);
   });
 
   it('copies into the image only files that exist', () => {

@@ -3,14 +3,18 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
+  bindingsOfQueue,
   CATALOG,
+  consumerQueues,
   DEAD_EXCHANGE,
   DEFAULT_RETRY,
   DELIVERY_LIMIT,
   deadQueueName,
   delayQueueName,
   EVENTS_EXCHANGE,
+  HEADERS,
   MESSAGE_TYPES,
+  NOTIFICATION_RETRY,
   nextRetry,
   QUEUES,
   queueTopology,
@@ -41,19 +45,26 @@ const channels = Object.values(asyncapi.channels).map(deref) as Doc[];
 const operations = Object.values(asyncapi.operations).map(deref) as Doc[];
 const messageNames = (channel: Doc): string[] => Object.values(channel.messages ?? {}).map((m) => deref(m).name);
 const serviceOf = (operation: Doc): string[] => (operation.tags ?? []).map((tag: Doc) => deref(tag).name);
-const queues = () => Object.values(CATALOG).flatMap((entry) => entry.consumers.map((c) => ({ ...c, entry })));
+const queues = () => consumerQueues().map(bindingsOfQueue);
 
 describe('catalog', () => {
   it('lists every message with its routing key, schema and retry schedule', () => {
-    expect(MESSAGE_TYPES).toEqual(['batch.accepted', 'generation.produced', 'batch.completed']);
+    expect(MESSAGE_TYPES).toEqual([
+      'batch.accepted',
+      'generation.produced',
+      'batch.completed',
+      'user.registered',
+      'user.confirmation-requested',
+    ]);
     for (const entry of Object.values(CATALOG)) {
       expect(entry.routingKey).toBe(entry.type);
       expect(entry.exchange).toBe('genlake.events');
       expect(entry.schemaId).toBe(`https://genlake.dev/schemas/${entry.type}.v${entry.version}.schema.json`);
       expect(hasSchema(`${entry.type}.v${entry.version}`)).toBe(true);
       expect(getSchema(`${entry.type}.v${entry.version}`).$id).toBe(entry.schemaId);
+      // Notifications: 3 attempts, then the dead letters (and an operator is told).
       expect(entry.retry).toEqual(
-        entry.type === 'batch.completed'
+        entry.consumers.every((c) => c.service === 'notifier')
           ? { maxAttempts: 3, delaysMs: [1000, 5000] }
           : { maxAttempts: 5, delaysMs: [1000, 5000, 30000, 120000] },
       );
@@ -70,10 +81,73 @@ describe('catalog', () => {
     expect(CATALOG['batch.completed']).toMatchObject({
       producer: 'corrector',
       consumers: [
-        { service: 'notifier', queue: 'notifier.batch-completed', queueOptions: { singleActiveConsumer: true } },
+        { service: 'notifier', queue: 'notifier.crm', queueOptions: { singleActiveConsumer: true } },
+        { service: 'notifier', queue: 'notifier.mail' },
       ],
       plannedConsumers: [],
     });
+    expect(CATALOG['user.registered']).toMatchObject({
+      producer: 'gateway',
+      consumers: [
+        { service: 'notifier', queue: 'notifier.crm', queueOptions: { singleActiveConsumer: true } },
+        { service: 'notifier', queue: 'notifier.mail' },
+      ],
+    });
+    expect(CATALOG['user.confirmation-requested']).toMatchObject({
+      producer: 'gateway',
+      consumers: [{ service: 'notifier', queue: 'notifier.mail' }],
+    });
+  });
+
+  it('gathers the message types of a queue bound to several of them', () => {
+    expect(consumerQueues()).toEqual([
+      'processor.batch-accepted',
+      'corrector.generation-produced',
+      'notifier.crm',
+      'notifier.mail',
+    ]);
+    expect(bindingsOfQueue(QUEUES.notifierCrm)).toEqual({
+      queue: 'notifier.crm',
+      service: 'notifier',
+      messageTypes: ['batch.completed', 'user.registered'],
+      routingKeys: ['batch.completed', 'user.registered'],
+      queueOptions: { singleActiveConsumer: true },
+      retry: NOTIFICATION_RETRY,
+    });
+    expect(bindingsOfQueue(QUEUES.notifierMail)).toEqual({
+      queue: 'notifier.mail',
+      service: 'notifier',
+      messageTypes: ['batch.completed', 'user.registered', 'user.confirmation-requested'],
+      routingKeys: ['batch.completed', 'user.registered', 'user.confirmation-requested'],
+      queueOptions: {},
+      retry: NOTIFICATION_RETRY,
+    });
+    expect(bindingsOfQueue(QUEUES.processorBatchAccepted)).toMatchObject({
+      messageTypes: ['batch.accepted'],
+      routingKeys: ['batch.accepted'],
+      retry: DEFAULT_RETRY,
+    });
+    expect(() => bindingsOfQueue('nobody.listens')).toThrow(/no catalog entry/);
+  });
+
+  it('has every entry that lists a queue agree on its service, options and retry policy', () => {
+    for (const queue of consumerQueues()) {
+      const listings = Object.values(CATALOG).flatMap((entry) =>
+        entry.consumers.filter((c) => c.queue === queue).map((c) => ({ entry, binding: c })),
+      );
+      expect(listings.length, queue).toBeGreaterThanOrEqual(1);
+      for (const { entry, binding } of listings) {
+        expect(binding.service, `${entry.type} → ${queue}`).toBe(listings[0].binding.service);
+        expect(binding.queueOptions ?? {}, `${entry.type} → ${queue}`).toEqual(listings[0].binding.queueOptions ?? {});
+        expect(entry.retry, `${entry.type} → ${queue}`).toEqual(listings[0].entry.retry);
+        // A message type reaches a queue once.
+        expect(
+          entry.consumers.filter((c) => c.queue === queue),
+          entry.type,
+        ).toHaveLength(1);
+      }
+      expect(() => bindingsOfQueue(queue)).not.toThrow();
+    }
   });
 
   it('defines the topology constants and names', () => {
@@ -85,7 +159,15 @@ describe('catalog', () => {
     expect(QUEUES).toEqual({
       processorBatchAccepted: 'processor.batch-accepted',
       correctorGenerationProduced: 'corrector.generation-produced',
-      notifierBatchCompleted: 'notifier.batch-completed',
+      notifierCrm: 'notifier.crm',
+      notifierMail: 'notifier.mail',
+    });
+    expect(HEADERS).toEqual({
+      attempt: 'x-genlake-attempt',
+      reason: 'x-genlake-reason',
+      queue: 'x-genlake-queue',
+      correlationId: 'x-correlation-id',
+      deadId: 'x-genlake-dead-id',
     });
     expect(delayQueueName(QUEUES.processorBatchAccepted, 5000)).toBe('processor.batch-accepted.delay.5000');
     expect(deadQueueName(QUEUES.processorBatchAccepted)).toBe('processor.batch-accepted.dead');
@@ -121,7 +203,7 @@ describe('catalog', () => {
           'x-dead-letter-exchange': 'genlake.dead',
           'x-dead-letter-routing-key': q,
         },
-        binding: { exchange: 'genlake.events', routingKey: 'generation.produced' },
+        bindings: [{ exchange: 'genlake.events', routingKey: 'generation.produced' }],
       },
       ...[1000, 5000, 30000, 120000].map((ms) => ({
         name: `${q}.delay.${ms}`,
@@ -131,14 +213,34 @@ describe('catalog', () => {
           'x-dead-letter-exchange': '',
           'x-dead-letter-routing-key': q,
         },
-        binding: { exchange: 'genlake.retry', routingKey: `${q}.delay.${ms}` },
+        bindings: [{ exchange: 'genlake.retry', routingKey: `${q}.delay.${ms}` }],
       })),
       {
         name: `${q}.dead`,
         arguments: { 'x-queue-type': 'quorum' },
-        binding: { exchange: 'genlake.dead', routingKey: q },
+        bindings: [{ exchange: 'genlake.dead', routingKey: q }],
       },
     ]);
+  });
+
+  it('binds a queue that takes several message types once per routing key', () => {
+    const [main, ...rest] = queueTopology(
+      QUEUES.notifierCrm,
+      ['batch.completed', 'user.registered', 'batch.completed'],
+      NOTIFICATION_RETRY,
+      { singleActiveConsumer: true },
+    );
+    expect(main.bindings).toEqual([
+      { exchange: 'genlake.events', routingKey: 'batch.completed' },
+      { exchange: 'genlake.events', routingKey: 'user.registered' },
+    ]);
+    expect(main.arguments['x-single-active-consumer']).toBe(true);
+    expect(rest.map((q) => q.name)).toEqual([
+      'notifier.crm.delay.1000',
+      'notifier.crm.delay.5000',
+      'notifier.crm.dead',
+    ]);
+    expect(() => queueTopology('q', [])).toThrow(RangeError);
   });
 });
 
@@ -163,6 +265,7 @@ describe('asyncapi.yaml agrees with the catalog', () => {
       'x-genlake-attempt',
       'x-genlake-reason',
       'x-genlake-queue',
+      'x-genlake-dead-id',
       'x-correlation-id',
       '`Q.dead`',
       'publisher confirms',
@@ -205,19 +308,19 @@ describe('asyncapi.yaml agrees with the catalog', () => {
     }
   });
 
-  it('has a queue channel and a receive operation for every consumer', () => {
-    for (const { service, queue, entry, queueOptions } of queues()) {
+  it('has a queue channel and a receive operation for every consumer queue, with every message type bound to it', () => {
+    for (const { service, queue, messageTypes, routingKeys, retry, queueOptions } of queues()) {
       const channel = channels.find((c) => c.address === queue);
       expect(channel, queue).toBeDefined();
       expect(channel.bindings.amqp).toMatchObject({ is: 'queue', queue: { name: queue, durable: true } });
-      expect(channel['x-genlake-binding']).toEqual({ exchange: EVENTS_EXCHANGE, routingKey: entry.routingKey });
-      expect(channel['x-genlake-queue-arguments']).toEqual(
-        queueTopology(queue, entry.routingKey, entry.retry, queueOptions)[0].arguments,
-      );
-      expect(messageNames(channel)).toEqual([entry.type]);
+      const [main] = queueTopology(queue, routingKeys, retry, queueOptions);
+      expect(channel['x-genlake-bindings'], queue).toEqual(main.bindings);
+      expect(channel['x-genlake-queue-arguments'], queue).toEqual(main.arguments);
+      expect(messageNames(channel).sort(), queue).toEqual([...messageTypes].sort());
       const receives = operations.filter((op) => op.action === 'receive' && deref(op.channel) === channel);
       expect(receives.map(serviceOf)).toEqual([[service]]);
-      expect(receives[0]['x-genlake-retry']).toEqual(entry.retry);
+      expect(receives[0]['x-genlake-retry']).toEqual(retry);
+      expect(receives[0].messages.map((m: Doc) => deref(m).name).sort(), queue).toEqual([...messageTypes].sort());
     }
   });
 
@@ -226,10 +329,14 @@ describe('asyncapi.yaml agrees with the catalog', () => {
     expect(channels.map((c) => c.address).filter((address) => !known.has(address))).toEqual([]);
     for (const operation of operations) {
       const channel = deref(operation.channel);
-      const entry = Object.values(CATALOG).find((e) => messageNames(channel).includes(e.type));
-      expect(entry, operation.title).toBeDefined();
-      if (operation.action === 'send') expect(serviceOf(operation)).toEqual([entry?.producer]);
-      else expect(entry?.consumers.map((c) => c.service)).toEqual(serviceOf(operation));
+      if (operation.action === 'send') {
+        const entry = Object.values(CATALOG).find((e) => e.routingKey === channel.address);
+        expect(entry, operation.title).toBeDefined();
+        expect(serviceOf(operation)).toEqual([entry?.producer]);
+      } else {
+        expect(consumerQueues(), operation.title).toContain(channel.address);
+        expect(serviceOf(operation)).toEqual([bindingsOfQueue(channel.address).service]);
+      }
       // Operation messages must be messages of the operation's channel.
       for (const message of operation.messages) expect(messageNames(channel)).toContain(deref(message).name);
     }

@@ -11,11 +11,17 @@ export const RETRY_EXCHANGE = 'genlake.retry';
 /** Direct exchange (durable) for dead letters: routing key `<queue>` leads to the queue `<queue>.dead`. */
 export const DEAD_EXCHANGE = 'genlake.dead';
 
-/** Consumer queues (durable quorum queues bound to EVENTS_EXCHANGE). */
+/**
+ * Consumer queues (durable quorum queues bound to EVENTS_EXCHANGE). A queue may take several message types: it is
+ * bound once per routing key, and every catalog entry that lists it names the same service, options and retry policy.
+ */
 export const QUEUES = {
   processorBatchAccepted: 'processor.batch-accepted',
   correctorGenerationProduced: 'corrector.generation-produced',
-  notifierBatchCompleted: 'notifier.batch-completed',
+  /** The notifier's CRM reports (user.registered, batch.completed): one queue, so a user's events stay in order. */
+  notifierCrm: 'notifier.crm',
+  /** The notifier's emails (user.registered, user.confirmation-requested, batch.completed). */
+  notifierMail: 'notifier.mail',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -29,6 +35,11 @@ export const HEADERS = {
   queue: 'x-genlake-queue',
   /** The envelope's correlationId. */
   correlationId: 'x-correlation-id',
+  /**
+   * A UUID given to a message when it is dead-lettered (only on messages in `Q.dead`): the id of its dead-letter
+   * record, so a dead letter delivered twice is stored once.
+   */
+  deadId: 'x-genlake-dead-id',
 } as const;
 
 /** `x-delivery-limit` of every consumer queue: a safety net for consumers that crash before acking. */
@@ -98,6 +109,15 @@ function entry<T extends string>(
   };
 }
 
+// The notifier's queues, shared by several message types (the same binding object, so the entries agree).
+const NOTIFIER_CRM: ConsumerBinding = {
+  service: 'notifier',
+  queue: QUEUES.notifierCrm,
+  // The CRM takes fewer than 100 requests/s from everyone together: one active consumer across all replicas paces it.
+  queueOptions: { singleActiveConsumer: true },
+};
+const NOTIFIER_MAIL: ConsumerBinding = { service: 'notifier', queue: QUEUES.notifierMail };
+
 /** Every message type with its current version. */
 export const CATALOG = {
   'batch.accepted': entry('batch.accepted', 1, 'gateway', [
@@ -106,12 +126,13 @@ export const CATALOG = {
   'generation.produced': entry('generation.produced', 1, 'processor', [
     { service: 'corrector', queue: QUEUES.correctorGenerationProduced },
   ]),
-  // The notifier paces calls to a CRM limited to 100 requests/s: one active consumer across all replicas.
-  'batch.completed': entry(
-    'batch.completed',
+  'batch.completed': entry('batch.completed', 1, 'corrector', [NOTIFIER_CRM, NOTIFIER_MAIL], [], NOTIFICATION_RETRY),
+  'user.registered': entry('user.registered', 1, 'gateway', [NOTIFIER_CRM, NOTIFIER_MAIL], [], NOTIFICATION_RETRY),
+  'user.confirmation-requested': entry(
+    'user.confirmation-requested',
     1,
-    'corrector',
-    [{ service: 'notifier', queue: QUEUES.notifierBatchCompleted, queueOptions: { singleActiveConsumer: true } }],
+    'gateway',
+    [NOTIFIER_MAIL],
     [],
     NOTIFICATION_RETRY,
   ),
@@ -122,6 +143,51 @@ export const MESSAGE_TYPES = Object.keys(CATALOG) as MessageType[];
 
 export function isMessageType(value: unknown): value is MessageType {
   return typeof value === 'string' && Object.hasOwn(CATALOG, value);
+}
+
+/** What one consumer queue takes: every message type (and routing key) bound to it, its options and retry policy. */
+export interface QueueBindings {
+  queue: QueueName;
+  service: ServiceName;
+  /** In catalog order. */
+  messageTypes: MessageType[];
+  /** The routing keys the queue is bound to on EVENTS_EXCHANGE, one per message type. */
+  routingKeys: string[];
+  queueOptions: QueueOptions;
+  retry: RetryPolicy;
+}
+
+/** Every consumer queue of the catalog, once each, in catalog order. */
+export function consumerQueues(): QueueName[] {
+  return [...new Set(Object.values(CATALOG).flatMap((entry) => entry.consumers.map((c) => c.queue)))];
+}
+
+/**
+ * The bindings of a consumer queue gathered from every catalog entry that lists it. Throws for a queue the
+ * catalog does not know, or when the entries disagree on its service, options or retry policy.
+ */
+export function bindingsOfQueue(queue: string): QueueBindings {
+  const entries = Object.values(CATALOG).filter((entry) => entry.consumers.some((c) => c.queue === queue));
+  if (entries.length === 0) throw new Error(`no catalog entry is consumed through the queue ${queue}`);
+  const [first, ...rest] = entries.map((entry) => {
+    const binding = entry.consumers.find((c) => c.queue === queue) as ConsumerBinding;
+    return { entry, binding, options: { singleActiveConsumer: binding.queueOptions?.singleActiveConsumer === true } };
+  });
+  for (const other of rest) {
+    const same =
+      other.binding.service === first.binding.service &&
+      other.options.singleActiveConsumer === first.options.singleActiveConsumer &&
+      JSON.stringify(other.entry.retry) === JSON.stringify(first.entry.retry);
+    if (!same) throw new Error(`${first.entry.type} and ${other.entry.type} disagree about the queue ${queue}`);
+  }
+  return {
+    queue: first.binding.queue,
+    service: first.binding.service,
+    messageTypes: entries.map((entry) => entry.type),
+    routingKeys: entries.map((entry) => entry.routingKey),
+    queueOptions: first.binding.queueOptions ?? {},
+    retry: first.entry.retry,
+  };
 }
 
 /** Name of the delay queue (and retry routing key) of `queue` for `ms` milliseconds: `<queue>.delay.<ms>`. */
@@ -153,8 +219,8 @@ export function nextRetry(
 export interface QueueDeclaration {
   name: string;
   arguments: Record<string, string | number | boolean>;
-  /** Exchange and routing key the queue is bound to. */
-  binding: { exchange: string; routingKey: string };
+  /** Exchange and routing key of each binding of the queue (a main queue has one per message type it takes). */
+  bindings: Array<{ exchange: string; routingKey: string }>;
 }
 
 export interface QueueOptions {
@@ -166,16 +232,18 @@ export interface QueueOptions {
 }
 
 /**
- * Every queue a consumer of `queue` declares: the main queue bound to EVENTS_EXCHANGE with `routingKey`, one delay
- * queue per distinct retry delay, and the dead-letter queue. Exchanges: EVENTS_EXCHANGE (topic), RETRY_EXCHANGE and
- * DEAD_EXCHANGE (direct), all durable.
+ * Every queue a consumer of `queue` declares: the main queue bound to EVENTS_EXCHANGE with each of `routingKeys`,
+ * one delay queue per distinct retry delay, and the dead-letter queue. Exchanges: EVENTS_EXCHANGE (topic),
+ * RETRY_EXCHANGE and DEAD_EXCHANGE (direct), all durable.
  */
 export function queueTopology(
   queue: string,
-  routingKey: string,
+  routingKeys: string | readonly string[],
   retry: RetryPolicy = DEFAULT_RETRY,
   options: QueueOptions = {},
 ): QueueDeclaration[] {
+  const keys = typeof routingKeys === 'string' ? [routingKeys] : [...new Set(routingKeys)];
+  if (keys.length === 0) throw new RangeError(`queue ${queue} needs at least one routing key`);
   const main: QueueDeclaration = {
     name: queue,
     arguments: {
@@ -185,7 +253,7 @@ export function queueTopology(
       'x-dead-letter-routing-key': queue,
       ...(options.singleActiveConsumer ? { 'x-single-active-consumer': true } : {}),
     },
-    binding: { exchange: EVENTS_EXCHANGE, routingKey },
+    bindings: keys.map((routingKey) => ({ exchange: EVENTS_EXCHANGE, routingKey })),
   };
   const delays = [...new Set(retry.delaysMs)].map((ms) => ({
     name: delayQueueName(queue, ms),
@@ -195,12 +263,12 @@ export function queueTopology(
       'x-dead-letter-exchange': '',
       'x-dead-letter-routing-key': queue,
     },
-    binding: { exchange: RETRY_EXCHANGE, routingKey: delayQueueName(queue, ms) },
+    bindings: [{ exchange: RETRY_EXCHANGE, routingKey: delayQueueName(queue, ms) }],
   }));
   const dead: QueueDeclaration = {
     name: deadQueueName(queue),
     arguments: { 'x-queue-type': 'quorum' },
-    binding: { exchange: DEAD_EXCHANGE, routingKey: queue },
+    bindings: [{ exchange: DEAD_EXCHANGE, routingKey: queue }],
   };
   return [main, ...delays, dead];
 }

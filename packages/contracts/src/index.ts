@@ -12,6 +12,11 @@ export type { BatchCompletedDataV1, BatchCompletedV1 } from './generated/batch.c
 export type { BatchRequestOptionsV1, BatchRequestV1 } from './generated/batch-request.v1';
 export type { GenerationProducedDataV1, GenerationProducedV1, TableStatsV1 } from './generated/generation.produced.v1';
 export type { MeasurementRecordV1, MeasurementTagsV1 } from './generated/record.v1';
+export type {
+  UserConfirmationRequestedDataV1,
+  UserConfirmationRequestedV1,
+} from './generated/user.confirmation-requested.v1';
+export type { UserRegisteredDataV1, UserRegisteredV1 } from './generated/user.registered.v1';
 export {
   type AnyMessage,
   type BuildMessageOptions,

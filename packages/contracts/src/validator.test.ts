@@ -51,12 +51,33 @@ const DATA: { [T in MessageType]: MessageData<T> } = {
     corrections: 0,
     completedAt: '2025-03-14T09:27:31.770Z',
   },
+  'user.registered': {
+    userId: '8d0e6f8a-4f4b-4b8e-9d6c-3a1f2e5b7c90',
+    email: 'ada@example.com',
+    registeredAt: '2025-03-14T09:27:31.770Z',
+    confirmationUrl: 'https://genlake.example.com/api/auth/confirm?token=abc',
+    confirmationExpiresAt: '2025-03-15T09:27:31.770Z',
+  },
+  'user.confirmation-requested': {
+    userId: '8d0e6f8a-4f4b-4b8e-9d6c-3a1f2e5b7c90',
+    email: 'ada@example.com',
+    confirmationUrl: 'https://genlake.example.com/api/auth/confirm?token=def',
+    confirmationExpiresAt: '2025-03-15T09:27:31.770Z',
+  },
 };
 
 describe('schemas', () => {
   it('are named <name>.v<N> with a matching $id and a title', () => {
     expect(schemaNames().sort()).toEqual(
-      ['batch-request.v1', 'batch.accepted.v1', 'batch.completed.v1', 'generation.produced.v1', 'record.v1'].sort(),
+      [
+        'batch-request.v1',
+        'batch.accepted.v1',
+        'batch.completed.v1',
+        'generation.produced.v1',
+        'record.v1',
+        'user.confirmation-requested.v1',
+        'user.registered.v1',
+      ].sort(),
     );
     // Keeps the SchemaTypes map of validator.ts in step with the directory.
     const typed: SchemaName[] = [
@@ -65,6 +86,8 @@ describe('schemas', () => {
       'batch.completed.v1',
       'generation.produced.v1',
       'record.v1',
+      'user.confirmation-requested.v1',
+      'user.registered.v1',
     ];
     expect(typed.sort()).toEqual(schemaNames().sort());
     for (const name of schemaNames()) {
@@ -144,7 +167,7 @@ describe('validateMessage', () => {
     expect(validateMessage({ type: 'batch.deleted', version: 1 })).toEqual({
       ok: false,
       errors: [
-        '/type: unknown message type "batch.deleted" (known: batch.accepted, generation.produced, batch.completed)',
+        '/type: unknown message type "batch.deleted" (known: batch.accepted, generation.produced, batch.completed, user.registered, user.confirmation-requested)',
       ],
     });
     expect(validateMessage({ type: 'batch.accepted', version: 9 })).toEqual({

@@ -13,6 +13,8 @@ import type { BatchCompletedV1 } from './generated/batch.completed.v1';
 import type { BatchRequestV1 } from './generated/batch-request.v1';
 import type { GenerationProducedV1 } from './generated/generation.produced.v1';
 import type { MeasurementRecordV1 } from './generated/record.v1';
+import type { UserConfirmationRequestedV1 } from './generated/user.confirmation-requested.v1';
+import type { UserRegisteredV1 } from './generated/user.registered.v1';
 
 /** `schemas/` at the package root: `join(__dirname, '..')` is the package root from `src/` and from `dist/`. */
 export const SCHEMAS_DIR = join(__dirname, '..', 'schemas');
@@ -25,6 +27,8 @@ export interface MessageTypes {
   'batch.accepted': BatchAcceptedV1;
   'generation.produced': GenerationProducedV1;
   'batch.completed': BatchCompletedV1;
+  'user.registered': UserRegisteredV1;
+  'user.confirmation-requested': UserConfirmationRequestedV1;
 }
 export type MessageOf<T extends MessageType> = MessageTypes[T];
 export type MessageData<T extends MessageType> = MessageOf<T>['data'];
@@ -35,6 +39,8 @@ export interface SchemaTypes {
   'batch.accepted.v1': BatchAcceptedV1;
   'generation.produced.v1': GenerationProducedV1;
   'batch.completed.v1': BatchCompletedV1;
+  'user.registered.v1': UserRegisteredV1;
+  'user.confirmation-requested.v1': UserConfirmationRequestedV1;
   'record.v1': MeasurementRecordV1;
   'batch-request.v1': BatchRequestV1;
 }

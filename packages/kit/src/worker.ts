@@ -4,22 +4,37 @@ import type { ServiceRuntime } from './runtime';
 
 /**
  * What every worker service does once its use case is built: serve health and metrics, run the
- * outbox relay, and consume its queue. Ready only once the consumer is subscribed; at shutdown the
- * consumer stops first and its in-flight messages finish.
+ * outbox relay, and consume its queues. Ready only once every consumer is subscribed; at shutdown the
+ * consumers stop first and their in-flight messages finish.
  */
 export async function startWorker<M>(runtime: ServiceRuntime, port: number, definition: ConsumerDefinition<M>) {
+  const [consumer] = await startWorkers(runtime, port, [definition]);
+  return consumer as MessageConsumer<M>;
+}
+
+/** startWorker with several consumers (queues) in one process. */
+export async function startWorkers(
+  runtime: ServiceRuntime,
+  port: number,
+  definitions: ReadonlyArray<ConsumerDefinition<never>>,
+): Promise<MessageConsumer<never>[]> {
   const app = await createHttpApp(undefined, runtime);
   await listen(app, runtime, port);
   await runtime.startRelay();
-  const consumer = new MessageConsumer(definition, runtime.broker, runtime.logger, runtime.metrics);
-  runtime.onShutdown('consumer', () => consumer.close());
+  const consumers = definitions.map(
+    (definition) => new MessageConsumer(definition, runtime.broker, runtime.logger, runtime.metrics),
+  );
+  runtime.onShutdown('consumers', async () => {
+    await Promise.all(consumers.map((consumer) => consumer.close()));
+  });
   runtime.addReadinessCheck({
     name: 'broker',
     check: async () => {
       if (!runtime.broker.ready) throw new Error('not connected');
-      if (!consumer.started) throw new Error('consumer not subscribed yet');
+      const waiting = definitions.filter((_, i) => !consumers[i].started).map((d) => d.queue);
+      if (waiting.length) throw new Error(`consumer not subscribed yet: ${waiting.join(', ')}`);
     },
   });
-  await consumer.start();
-  return consumer;
+  await Promise.all(consumers.map((consumer) => consumer.start()));
+  return consumers;
 }

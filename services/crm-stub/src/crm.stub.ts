@@ -5,6 +5,8 @@ export type CrmMode = 'ok' | 'fail' | 'slow' | 'timeout' | 'reject';
 const MODES: readonly CrmMode[] = ['ok', 'fail', 'slow', 'timeout', 'reject'];
 
 export interface CrmEvent {
+  /** 1, 2, 3, ...: the order in which the stub accepted the events. */
+  seq: number;
   idempotencyKey: string | null;
   receivedAt: string;
   body: unknown;
@@ -40,6 +42,8 @@ export interface CrmStub {
   token: string;
   app: FastifyInstance;
   stats(): CrmStats;
+  /** The accepted events in arrival order (duplicates not repeated), from `seq` > after. */
+  events(after?: number): CrmEvent[];
   setMode(mode: CrmMode, delayMs?: number): void;
   reset(): void;
   stop(): Promise<void>;
@@ -48,7 +52,8 @@ export interface CrmStub {
 /**
  * The stand-in CRM: `POST /v1/events` (bearer token, JSON body) answers 202 and records the event once per
  * Idempotency-Key; more than `limitPerSecond` requests in any sliding second are answered 429 with Retry-After.
- * `/_control`, `/_stats` and `/_reset` let tests make it fail and read what it received.
+ * `/_control`, `/_stats`, `/_events` (accepted events in arrival order) and `/_reset` let tests make it fail and
+ * read what it received.
  */
 export async function startCrmStub(options: CrmStubOptions = {}): Promise<CrmStub> {
   const token = options.token ?? 'dev-token';
@@ -112,7 +117,7 @@ export async function startCrmStub(options: CrmStubOptions = {}): Promise<CrmStu
     }
     if (key !== null) keys.add(key);
     counts.accepted++;
-    events.push({ idempotencyKey: key, receivedAt: new Date(now).toISOString(), body });
+    events.push({ seq: events.length + 1, idempotencyKey: key, receivedAt: new Date(now).toISOString(), body });
     return reply.code(202).send({ status: 'accepted', idempotencyKey: key });
   });
 
@@ -126,6 +131,12 @@ export async function startCrmStub(options: CrmStubOptions = {}): Promise<CrmStu
     return { mode, delayMs };
   });
   app.get('/_stats', async () => stats());
+  // The accepted events in arrival order, from seq > after (a test reads the order per user from it).
+  app.get('/_events', async (request, reply) => {
+    const after = Number((request.query as { after?: string }).after ?? 0);
+    if (!Number.isInteger(after) || after < 0) return reply.code(400).send({ error: 'after must be an integer >= 0' });
+    return { total: events.length, events: events.slice(after) };
+  });
   app.post('/_reset', async () => {
     reset();
     return { ok: true };
@@ -157,6 +168,7 @@ export async function startCrmStub(options: CrmStubOptions = {}): Promise<CrmStu
     token,
     app,
     stats,
+    events: (after = 0) => events.slice(after),
     setMode,
     reset,
     stop: () => app.close(),

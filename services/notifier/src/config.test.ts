@@ -31,4 +31,52 @@ describe('notifier configuration', () => {
   it('refuses a CRM_URL that is not http(s)', () => {
     expect(() => parseConfig(notifierConfigSchema, { CRM_URL: 'amqp://x' })).toThrow(ConfigError);
   });
+
+  it('defaults to a local mail relay without TLS, and alerts the operator accounts every 30 s', () => {
+    const config = parseConfig(notifierConfigSchema, {});
+    expect(config).toMatchObject({
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: 1025,
+      SMTP_SECURE: false,
+      SMTP_REQUIRE_TLS: false,
+      MAIL_FROM: 'genlake <no-reply@genlake.local>',
+      PUBLIC_BASE_URL: 'http://localhost:8080',
+      OPERATOR_EMAILS: [],
+      ALERT_INTERVAL_MS: 30_000,
+      CRM_HOLD_MAX_MS: 300_000,
+    });
+    expect(config.SMTP_USER ?? config.SMTP_PASSWORD).toBeUndefined();
+  });
+
+  it('reads SES-like settings and a list of operators', () => {
+    const config = parseConfig(notifierConfigSchema, {
+      SMTP_HOST: 'email-smtp.eu-central-1.amazonaws.com',
+      SMTP_PORT: '587',
+      SMTP_REQUIRE_TLS: 'true',
+      SMTP_USER: 'AKIAEXAMPLE',
+      SMTP_PASSWORD: 'secret',
+      MAIL_FROM: 'no-reply@genlake.example.com',
+      OPERATOR_EMAILS: ' ops@example.com, oncall@example.com ,',
+    });
+    expect(config.SMTP_REQUIRE_TLS).toBe(true);
+    expect(config.OPERATOR_EMAILS).toEqual(['ops@example.com', 'oncall@example.com']);
+  });
+
+  it('wants SMTP_USER and SMTP_PASSWORD together', () => {
+    expect(() => parseConfig(notifierConfigSchema, { SMTP_USER: 'me' })).toThrow(
+      /SMTP_PASSWORD: SMTP_USER and SMTP_PASSWORD go together/,
+    );
+    expect(() => parseConfig(notifierConfigSchema, { SMTP_PASSWORD: 'pw' })).toThrow(/SMTP_USER:/);
+  });
+
+  it.each([
+    ['OPERATOR_EMAILS', 'ops@example.com, not-an-address'],
+    ['MAIL_FROM', 'genlake'],
+    ['MAIL_FROM', 'genlake <nobody>'],
+    ['PUBLIC_BASE_URL', 'ftp://genlake.example.com'],
+    ['CRM_HOLD_MAX_MS', String(16 * 60_000)],
+    ['SMTP_PORT', '70000'],
+  ])('refuses %s=%s', (name, value) => {
+    expect(() => parseConfig(notifierConfigSchema, { [name]: value })).toThrow(ConfigError);
+  });
 });

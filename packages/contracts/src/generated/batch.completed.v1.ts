@@ -3,7 +3,7 @@
 // Change the schema instead and run: npm run generate -w @genlake/contracts
 
 /**
- * A batch went through processing and correction; its corrected generation is in the lake. Producer: corrector. Consumers: notifier (queue notifier.batch-completed). Routing key and type: batch.completed, exchange genlake.events.
+ * A batch went through processing and correction; its corrected generation is in the lake. Producer: corrector. Consumers: notifier (queue notifier.crm: reported to the CRM; queue notifier.mail: an email to the owner who asked for one). Routing key and type: batch.completed, exchange genlake.events.
  */
 export interface BatchCompletedV1 {
   /**
@@ -42,7 +42,7 @@ export interface BatchCompletedDataV1 {
    */
   dataset: string;
   /**
-   * Id of the user who owns the dataset.
+   * Id of the user who owns the dataset (a user id; `public` for data from before accounts).
    */
   ownerId: string;
   /**

@@ -1,6 +1,7 @@
 import {
   DEAD_EXCHANGE,
   EVENTS_EXCHANGE,
+  type QueueDeclaration,
   type QueueOptions,
   queueTopology,
   RETRY_EXCHANGE,
@@ -15,6 +16,8 @@ export interface PublishOptions {
   messageId: string;
   correlationId?: string;
   headers?: Record<string, string | number>;
+  /** Per-message TTL (AMQP `expiration`), for a message published to a delay queue. */
+  expirationMs?: number;
 }
 
 /**
@@ -92,29 +95,35 @@ export class Broker {
         },
         durable: true,
         contentType: 'application/json',
+        ...(options.expirationMs !== undefined
+          ? { expiration: String(Math.max(0, Math.round(options.expirationMs))) }
+          : {}),
       },
       body,
     );
   }
 
   /**
-   * Declares the exchanges and every queue of a consumer's reliability topology (main quorum queue,
-   * delay queues, dead-letter queue) exactly as the contracts define it. Idempotent.
+   * Declares the exchanges and every queue of a consumer's reliability topology (main quorum queue bound with each
+   * routing key, delay queues, dead-letter queue) exactly as the contracts define it. Idempotent.
    */
   async declareConsumerTopology(
     queue: string,
-    routingKey: string,
+    routingKeys: string | readonly string[],
     retry: RetryPolicy,
     options: QueueOptions = {},
   ): Promise<void> {
+    await this.declareQueues(queueTopology(queue, routingKeys, retry, options));
+  }
+
+  /** Declares the exchanges, then each queue with its arguments and bindings. Idempotent. */
+  async declareQueues(queues: readonly QueueDeclaration[]): Promise<void> {
     for (const ex of Broker.exchanges()) await this.connection.exchangeDeclare(ex);
-    for (const q of queueTopology(queue, routingKey, retry, options)) {
+    for (const q of queues) {
       await this.connection.queueDeclare({ queue: q.name, durable: true, arguments: q.arguments });
-      await this.connection.queueBind({
-        queue: q.name,
-        exchange: q.binding.exchange,
-        routingKey: q.binding.routingKey,
-      });
+      for (const binding of q.bindings) {
+        await this.connection.queueBind({ queue: q.name, exchange: binding.exchange, routingKey: binding.routingKey });
+      }
     }
   }
 

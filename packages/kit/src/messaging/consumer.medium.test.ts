@@ -1,13 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type BatchAcceptedV1, buildMessage, deadQueueName, EVENTS_EXCHANGE } from '@genlake/contracts';
+import {
+  type BatchAcceptedV1,
+  type BatchCompletedV1,
+  buildMessage,
+  deadQueueName,
+  EVENTS_EXCHANGE,
+  type GenerationProducedV1,
+  HEADERS,
+} from '@genlake/contracts';
 import { queueDepth, setupTestServices, type TestServices } from '@genlake/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../logging/logger';
 import { Metrics } from '../observability/metrics';
 import { Broker } from './broker';
 import { type ConsumerDefinition, MessageConsumer, REASON_HEADER } from './consumer';
-import { DeferError, PermanentError } from './errors';
+import { DeferError, PermanentError, RequeueError } from './errors';
 
 const QUEUE = 'processor.batch-accepted';
 const logger = createLogger('test', 'silent');
@@ -58,8 +66,8 @@ describe('MessageConsumer against RabbitMQ', () => {
       {
         name: 'test',
         queue: QUEUE,
-        messageType: 'batch.accepted',
-        routingKey: 'batch.accepted',
+        messageTypes: ['batch.accepted'],
+        routingKeys: ['batch.accepted'],
         retry: { maxAttempts: 3, delaysMs: delays },
         concurrency: 2,
         prefetch: 4,
@@ -72,14 +80,18 @@ describe('MessageConsumer against RabbitMQ', () => {
     );
   }
 
-  async function readDeadLetters(): Promise<Array<{ reason: string; body: unknown }>> {
-    const out: Array<{ reason: string; body: unknown }> = [];
+  async function readDeadLetters(queue = QUEUE): Promise<Array<{ reason: string; body: unknown; deadId: string }>> {
+    const out: Array<{ reason: string; body: unknown; deadId: string }> = [];
     const ch = await broker.connection.acquire();
     try {
       for (;;) {
-        const msg = await ch.basicGet({ queue: deadQueueName(QUEUE), noAck: true });
+        const msg = await ch.basicGet({ queue: deadQueueName(queue), noAck: true });
         if (!msg) break;
-        out.push({ reason: String(msg.headers?.[REASON_HEADER]), body: msg.body });
+        out.push({
+          reason: String(msg.headers?.[REASON_HEADER]),
+          body: msg.body,
+          deadId: String(msg.headers?.[HEADERS.deadId]),
+        });
       }
     } finally {
       await ch.close();
@@ -118,6 +130,8 @@ describe('MessageConsumer against RabbitMQ', () => {
     expect(dead).toHaveLength(1);
     expect(dead[0].reason).toContain('failed 3 times; last error: always broken');
     expect((dead[0].body as { id: string }).id).toBe(msg.id);
+    // Every dead letter gets its own id (the key of the notifier's dead_letters row).
+    expect(dead[0].deadId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
   it('dead-letters a message that breaks its contract at once, without calling the handler', async () => {
@@ -175,5 +189,96 @@ describe('MessageConsumer against RabbitMQ', () => {
     await c.close();
     expect(finished).toBe(1);
     expect(await queueDepth(services.rabbitmqUrl, services.vhost, QUEUE)).toBe(0);
+  });
+
+  it('consumes a queue bound to two message types, and dead-letters a type it does not take', async () => {
+    // Routing keys no other test here publishes, so the queues of the tests do not share messages.
+    const queue = 'kit.two-types';
+    const seen: string[] = [];
+    const c = new MessageConsumer<GenerationProducedV1 | BatchCompletedV1>(
+      {
+        name: 'two-types',
+        queue,
+        messageTypes: ['generation.produced', 'batch.completed'],
+        routingKeys: ['generation.produced', 'batch.completed'],
+        retry: { maxAttempts: 2, delaysMs: [100] },
+        concurrency: 1,
+        prefetch: 2,
+        handle: async (m) => {
+          seen.push(`${m.type}:${m.data.batchId}`);
+        },
+      },
+      broker,
+      logger,
+      metrics,
+    );
+    await c.start();
+    const produced = buildMessage(
+      'generation.produced',
+      {
+        generationId: randomUUID(),
+        batchId: randomUUID(),
+        datasetId: randomUUID(),
+        dataset: 'kit-test',
+        number: 1,
+        stage: 'processed',
+        partitionDate: '2026-01-01',
+        schemaVersion: 1,
+        tables: { records: { rows: 1, files: 1 } },
+      },
+      { correlationId: 'kit-test' },
+    );
+    const completed = buildMessage(
+      'batch.completed',
+      {
+        batchId: randomUUID(),
+        datasetId: randomUUID(),
+        dataset: 'kit-test',
+        ownerId: 'public',
+        number: 1,
+        processedGenerationId: randomUUID(),
+        correctedGenerationId: randomUUID(),
+        recordCount: 1,
+        corrections: 0,
+        completedAt: new Date().toISOString(),
+      },
+      { correlationId: 'kit-test' },
+    );
+    await broker.publish(
+      { exchange: EVENTS_EXCHANGE, routingKey: 'generation.produced', messageId: produced.id },
+      produced,
+    );
+    await broker.publish(
+      { exchange: EVENTS_EXCHANGE, routingKey: 'batch.completed', messageId: completed.id },
+      completed,
+    );
+    // A message of a third type that reaches the queue anyway (published to it directly) is refused.
+    const other = accepted();
+    await broker.publish({ exchange: '', routingKey: queue, messageId: other.id }, other);
+    await waitFor(async () => (await queueDepth(services.rabbitmqUrl, services.vhost, deadQueueName(queue))) === 1);
+    await waitFor(() => seen.length === 2);
+    await c.close();
+    expect(seen).toEqual([`generation.produced:${produced.data.batchId}`, `batch.completed:${completed.data.batchId}`]);
+    const [dead] = await readDeadLetters(queue);
+    expect(dead.reason).toBe('queue kit.two-types takes generation.produced, batch.completed, not batch.accepted');
+    expect(await queueDepth(services.rabbitmqUrl, services.vhost, queue)).toBe(0);
+  });
+
+  it('hands a message back to its queue on RequeueError, without spending an attempt', async () => {
+    const seen: Array<{ id: string; attempt: number }> = [];
+    const c = consumer(async (m, ctx) => {
+      seen.push({ id: m.id, attempt: ctx.attempt });
+      if (seen.length === 1) throw new RequeueError('stopping');
+    });
+    await c.start();
+    const msg = accepted();
+    await broker.publish({ exchange: EVENTS_EXCHANGE, routingKey: 'batch.accepted', messageId: msg.id }, msg);
+    await waitFor(() => seen.length === 2);
+    await c.close();
+    expect(seen).toEqual([
+      { id: msg.id, attempt: 1 },
+      { id: msg.id, attempt: 1 },
+    ]);
+    expect(await readDeadLetters()).toEqual([]);
   });
 });

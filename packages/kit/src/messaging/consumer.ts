@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   DEAD_EXCHANGE,
   delayQueueName,
@@ -13,12 +14,15 @@ import { context } from '../logging/context';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Broker } from './broker';
-import { DeferError, PermanentError } from './errors';
+import { DeferError, PermanentError, RequeueError } from './errors';
 
 export interface MessageContext {
   messageId: string;
   correlationId: string;
+  /** 1-based failure attempt the message is on. */
   attempt: number;
+  /** How often the message was deferred already (DeferError; waiting is not a failure attempt). */
+  deferrals: number;
   redelivered: boolean;
 }
 
@@ -26,8 +30,10 @@ export interface ConsumerDefinition<M> {
   /** The service-local name used in the inbox and in metrics. */
   name: string;
   queue: string;
-  messageType: string;
-  routingKey: string;
+  /** The message types the queue takes; any other is dead-lettered. */
+  messageTypes: readonly string[];
+  /** The routing keys the queue is bound to on the events exchange (one per message type). */
+  routingKeys: readonly string[];
   retry: RetryPolicy;
   /** Messages worked on at once by this process. */
   concurrency: number;
@@ -41,10 +47,17 @@ export interface ConsumerDefinition<M> {
 }
 
 export const ATTEMPT_HEADER = HEADERS.attempt;
+/**
+ * A retried or deferred message waits between (1 - RETRY_JITTER) and 1 times its delay queue's delay (a per-message
+ * TTL below the queue's), so messages that failed together do not all come back at the same moment.
+ */
+export const RETRY_JITTER = 0.2;
+
 /** Local to this kit: how often a message was deferred (waiting is not a failure attempt). */
 export const DEFERRALS_HEADER = 'x-genlake-deferrals';
 export const REASON_HEADER = HEADERS.reason;
 export const QUEUE_HEADER = HEADERS.queue;
+export const DEAD_ID_HEADER = HEADERS.deadId;
 
 function headerNumber(msg: AsyncMessage, name: string, fallback: number): number {
   const n = Number(msg.headers?.[name]);
@@ -81,7 +94,7 @@ export class MessageConsumer<M> {
     for (;;) {
       if (this.closing) return;
       try {
-        await this.broker.declareConsumerTopology(def.queue, def.routingKey, def.retry, {
+        await this.broker.declareConsumerTopology(def.queue, def.routingKeys, def.retry, {
           singleActiveConsumer: def.singleActiveConsumer,
         });
         break;
@@ -94,7 +107,7 @@ export class MessageConsumer<M> {
         backoff = Math.min(5_000, backoff * 2);
       }
     }
-    const [main] = queueTopology(def.queue, def.routingKey, def.retry, {
+    const [main] = queueTopology(def.queue, def.routingKeys, def.retry, {
       singleActiveConsumer: def.singleActiveConsumer,
     });
     this.consumer = this.broker.connection.createConsumer(
@@ -131,8 +144,12 @@ export class MessageConsumer<M> {
       await this.deadLetter(msg, attempt, `message does not match its contract: ${validation.errors.join('; ')}`);
       return ConsumerStatus.ACK;
     }
-    if (validation.type !== def.messageType) {
-      await this.deadLetter(msg, attempt, `queue ${def.queue} takes ${def.messageType}, not ${validation.type}`);
+    if (!def.messageTypes.includes(validation.type)) {
+      await this.deadLetter(
+        msg,
+        attempt,
+        `queue ${def.queue} takes ${def.messageTypes.join(', ')}, not ${validation.type}`,
+      );
       return ConsumerStatus.ACK;
     }
     const envelope = validation.message as { id: string; correlationId: string };
@@ -140,6 +157,7 @@ export class MessageConsumer<M> {
       messageId: envelope.id,
       correlationId: envelope.correlationId,
       attempt,
+      deferrals: headerNumber(msg, DEFERRALS_HEADER, 0),
       redelivered: msg.redelivered,
     };
     return context.run({ correlationId: ctx.correlationId, messageId: ctx.messageId }, async () => {
@@ -150,10 +168,14 @@ export class MessageConsumer<M> {
         return ConsumerStatus.ACK;
       } catch (err) {
         const error = err as Error;
+        if (error instanceof RequeueError) {
+          this.logger.info({ reason: error.message }, 'message handed back to the queue');
+          return ConsumerStatus.REQUEUE;
+        }
         if (error instanceof PermanentError) {
           await this.deadLetter(msg, attempt, error.message);
         } else if (error instanceof DeferError) {
-          const deferrals = headerNumber(msg, DEFERRALS_HEADER, 0) + 1;
+          const deferrals = ctx.deferrals + 1;
           if (deferrals > (def.maxDeferrals ?? 720)) {
             await this.deadLetter(msg, attempt, `deferred too often: ${error.message}`);
           } else {
@@ -191,6 +213,8 @@ export class MessageConsumer<M> {
         messageId: msg.messageId ?? '',
         correlationId: msg.correlationId,
         headers: { ...this.plainHeaders(msg), [ATTEMPT_HEADER]: attempt, ...extra },
+        // Quorum queues expire messages at the head only, so a shorter TTL never overtakes: the queue stays FIFO.
+        expirationMs: delayMs * (1 - RETRY_JITTER * Math.random()),
       },
       msg.body,
     );
@@ -210,6 +234,8 @@ export class MessageConsumer<M> {
           [ATTEMPT_HEADER]: attempt,
           [REASON_HEADER]: reason.slice(0, 4000),
           [QUEUE_HEADER]: this.def.queue,
+          // The id of the dead letter: whoever stores it stores a dead letter delivered twice once.
+          [DEAD_ID_HEADER]: randomUUID(),
         },
       },
       msg.body,

@@ -16,3 +16,11 @@ export class DeferError extends Error {
     super(message);
   }
 }
+
+/**
+ * Give the message back to its queue unchanged (a nack with requeue), so the next consumer gets it in its place:
+ * for a consumer that stops while it holds a message whose order matters. No attempt is spent.
+ */
+export class RequeueError extends Error {
+  override name = 'RequeueError';
+}

@@ -7,6 +7,7 @@ export class Metrics {
   readonly messageSeconds: Histogram<'queue'>;
   readonly outboxPublished: Counter;
   readonly outboxFailures: Counter;
+  readonly deadLetters: Counter<'queue'>;
   readonly httpSeconds: Histogram<'method' | 'route' | 'status'>;
   private pendingOutbox: (() => Promise<number>) | undefined;
 
@@ -34,6 +35,12 @@ export class Metrics {
     this.outboxFailures = new Counter({
       name: 'genlake_outbox_failures_total',
       help: 'Outbox relay rounds that could not publish (broker unreachable)',
+      registers: [this.registry],
+    });
+    this.deadLetters = new Counter({
+      name: 'genlake_dead_letters_total',
+      help: 'Dead letters stored for operators (by the notifier), by the consumer queue they came from',
+      labelNames: ['queue'],
       registers: [this.registry],
     });
     const metrics = this;

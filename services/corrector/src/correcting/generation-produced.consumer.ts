@@ -12,8 +12,8 @@ export function generationProducedConsumer(
   return {
     name: CORRECTOR_CONSUMER,
     queue: QUEUES.correctorGenerationProduced,
-    messageType: spec.type,
-    routingKey: spec.routingKey,
+    messageTypes: [spec.type],
+    routingKeys: [spec.routingKey],
     retry: spec.retry,
     concurrency: config.CORRECTOR_CONCURRENCY,
     prefetch: config.CORRECTOR_PREFETCH,

@@ -12,8 +12,8 @@ export function batchAcceptedConsumer(
   return {
     name: PROCESSOR_CONSUMER,
     queue: QUEUES.processorBatchAccepted,
-    messageType: spec.type,
-    routingKey: spec.routingKey,
+    messageTypes: [spec.type],
+    routingKeys: [spec.routingKey],
     retry: spec.retry,
     concurrency: config.PROCESSOR_CONCURRENCY,
     prefetch: config.PROCESSOR_PREFETCH,

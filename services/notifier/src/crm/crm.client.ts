@@ -11,6 +11,16 @@ export interface CrmBatchCompletedEvent {
   completedAt: string;
 }
 
+/** What the notifier reports to the CRM for a new user. */
+export interface CrmUserRegisteredEvent {
+  type: 'user.registered';
+  userId: string;
+  email: string;
+  registeredAt: string;
+}
+
+export type CrmEvent = CrmBatchCompletedEvent | CrmUserRegisteredEvent;
+
 /** The CRM did not take the event this time (429, 5xx, timeout, network): worth retrying later. */
 export class CrmUnavailableError extends Error {
   override name = 'CrmUnavailableError';
@@ -44,7 +54,7 @@ export interface CrmClientOptions {
 export class CrmClient {
   constructor(private readonly options: CrmClientOptions) {}
 
-  async send(event: CrmBatchCompletedEvent, idempotencyKey: string): Promise<void> {
+  async send(event: CrmEvent, idempotencyKey: string): Promise<void> {
     let res: Response;
     try {
       res = await fetch(this.options.url, {
