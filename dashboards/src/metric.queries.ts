@@ -10,6 +10,7 @@ import type { ServiceInfo, Topology } from './topology.catalog';
 
 export const METRICS = {
   messages: 'genlake_messages_total',
+  deadLettersOpen: 'genlake_dead_letters_open',
   messageSeconds: 'genlake_message_duration_seconds',
   outboxPublished: 'genlake_outbox_published_total',
   outboxFailures: 'genlake_outbox_failures_total',
@@ -62,8 +63,12 @@ export const queues = {
   /** Messages waiting in RabbitMQ (ready + being worked on) per queue. */
   waiting: (queueMatcher: string) => `sum by (queue) (${METRICS.queueMessages}{queue=~"${queueMatcher}"})`,
   waitingTotal: (queue: string) => `sum(${METRICS.queueMessages}{queue="${queue}"})`,
-  deadWaitingByQueue: () => `sum by (queue) (${METRICS.queueMessages}{${DEAD_QUEUES}})`,
-  deadWaitingTotal: () => `sum(${METRICS.queueMessages}{${DEAD_QUEUES}})`,
+  // The notifier moves dead letters into Postgres and reports the ones not replayed (every replica the same
+  // number: max per queue); what still sits in a <queue>.dead queue waits for the notifier.
+  deadWaitingByQueue: () =>
+    `(max by (queue) (${METRICS.deadLettersOpen})) or (sum by (queue) (${METRICS.queueMessages}{${DEAD_QUEUES}}))`,
+  deadWaitingTotal: () =>
+    `(sum(max by (queue) (${METRICS.deadLettersOpen})) or vector(0)) + (sum(${METRICS.queueMessages}{${DEAD_QUEUES}}) or vector(0))`,
   completed: (queue: string, range: string) =>
     `sum(increase(${METRICS.messages}{queue="${queue}",outcome="ok"}[${range}]))`,
 };

@@ -50,7 +50,7 @@ export function stuckDashboard(input: StuckDashboardInput): dashboard.Dashboard 
       statPanel({
         title: 'Dead letters waiting for a person',
         description:
-          'Messages in the dead-letter queues (<queue>.dead). Each is a batch that stopped. See docs/operations.md, "Replay dead letters".',
+          'Dead letters not replayed yet (kept by the notifier; `npm run dead-letters -- list`), plus any still in a <queue>.dead queue. Each is a batch or a notification that stopped. See docs/operations.md, "Dead letters: inspect and replay".',
         query: orZero(queues.deadWaitingTotal()),
         decimals: 0,
         steps: ZERO_IS_GOOD,

@@ -1,6 +1,7 @@
 import { bindingsOfQueue, QUEUES } from '@genlake/contracts';
 import { runService, startWorkers } from '@genlake/kit';
 import { migrate } from '@genlake/migrations';
+import { Gauge } from 'prom-client';
 import { notifierConfigSchema } from './config';
 import { CrmClient } from './crm/crm.client';
 import { CRM_MAX_DEFERRALS, crmConsumer } from './crm/crm.consumer';
@@ -64,6 +65,20 @@ void runService('notifier', notifierConfigSchema, async (runtime) => {
   );
 
   const deadLetters = new DeadLetterStore(runtime.sql);
+  // Read at every scrape: the dashboards' "dead letters waiting for a person" (the .dead queues themselves are
+  // emptied by the keeper). Every replica reports the same table: dashboards take the max per queue.
+  new Gauge({
+    name: 'genlake_dead_letters_open',
+    help: 'Dead letters kept in the database and not replayed yet, by the consumer queue they came from',
+    labelNames: ['queue'],
+    registers: [runtime.metrics.registry],
+    async collect() {
+      const rows = await deadLetters.countOpenByQueue().catch(() => undefined);
+      if (!rows) return;
+      this.reset();
+      for (const row of rows) this.set({ queue: row.queue }, row.n);
+    },
+  });
   const keeper = new DeadLetterKeeper(runtime.broker, deadLetters, runtime.metrics, logger, {
     concurrency: config.DEAD_LETTER_CONCURRENCY,
   });

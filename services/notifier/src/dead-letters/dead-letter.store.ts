@@ -82,4 +82,10 @@ export class DeadLetterStore {
     >`select count(*)::int as n from dead_letters where alerted_at is null`;
     return row.n;
   }
+
+  /** Dead letters not replayed yet, by queue: what operators still have to look at. */
+  async countOpenByQueue(): Promise<Array<{ queue: string; n: number }>> {
+    return this.sql<Array<{ queue: string; n: number }>>`
+      select queue, count(*)::int as n from dead_letters where replayed_at is null group by queue`;
+  }
 }
