@@ -407,6 +407,9 @@ async function accountsRun(label, baseUrl, databaseUrl, roles, users, password) 
     // is sent again on the same connection after that many seconds (plus up to 50 % jitter), as the web app does;
     // its latency runs from the first attempt to the final answer.
     const attemptLogin = async (c, i, firstSent) => {
+      // A connection may have been closed by the server while this user waited out a Retry-After (Fastify closes
+      // keep-alive connections idle for 72 s): a browser reconnects, so does this.
+      if (!c.open) await c.connect();
       const r = await c.request(loginBytes[i]);
       const retryAfter = Number(r.headers?.['retry-after'] ?? Number.NaN);
       if ((r.status === 503 || r.status === 429) && Number.isFinite(retryAfter)) {
