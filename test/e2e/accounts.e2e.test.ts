@@ -372,6 +372,9 @@ describe('accounts and access', () => {
     await user.signUp(sql);
     const op = await operator.signUp(sql, { role: 'operator' });
     expect((await user.get('/api/dead-letters')).status).toBe(403);
+    // Fastify's automatic HEAD routes carry the same access rules.
+    const head = await fetch(`${gateway.url}/api/dead-letters`, { method: 'HEAD', headers: user.auth() });
+    expect(head.status).toBe(403);
 
     const queue = QUEUES.processorBatchAccepted;
     const connection = new Connection(services.rabbitmqUrl);
