@@ -277,4 +277,44 @@ describe('notifier: 3 replicas against the rate-limited CRM stub', () => {
     expect(digest.Text).toContain('GET /api/dead-letters');
     await control('ok');
   }, 30_000);
+
+  it('hands over to a standby when the active replica is killed: nothing lost, the limit kept', async () => {
+    stub.reset();
+    await control('ok');
+    const okCount = async (replica: ServiceProcess): Promise<number> => {
+      const text = await (await fetch(`${replica.url}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find(
+          (l) =>
+            l.startsWith('genlake_messages_total{') && l.includes('queue="notifier.crm"') && l.includes('outcome="ok"'),
+        );
+      return line ? Number(line.split(' ').at(-1)) : 0;
+    };
+    const before = await Promise.all(replicas.map(okCount));
+    const ids = await publishCompleted(600, (i) => `failover-${i % 20}`);
+    await waitFor('a third of the events', stats, (v) => v.accepted >= 200, 30_000);
+    // The active replica is the one whose CRM deliveries grow (the queue has a single active consumer).
+    const grown = (await Promise.all(replicas.map(okCount))).map((n, i) => n - before[i]);
+    const active = grown.indexOf(Math.max(...grown));
+    expect(grown.filter((n) => n > 0)).toHaveLength(1);
+    await replicas[active].kill();
+    const s = await waitFor('every event after the hand-over', stats, (v) => v.accepted >= 600, 60_000);
+    await sleep(500);
+    const final = await stats();
+    // In flight at the kill, an event may be sent twice: the CRM's idempotency key makes that harmless.
+    expect(keysOf(final)).toEqual(new Set(ids));
+    expect(final.accepted).toBe(600);
+    // At most the calls in flight at the kill (NOTIFIER_CONCURRENCY, 8 by default) reach the CRM a second time.
+    expect(final.duplicates).toBeLessThanOrEqual(8);
+    expect(final.rejected429).toBe(0);
+    expect(final.maxPerSecond).toBeLessThan(100);
+    expect(s.unauthorized).toBe(0);
+    const after = await Promise.all(replicas.map((r, i) => (i === active ? Promise.resolve(0) : okCount(r))));
+    expect(
+      after.some((n, i) => i !== active && n > before[i]),
+      'a standby took over',
+    ).toBe(true);
+    expect(await deadLetterCount()).toBe(1); // the refused one of the test before
+  }, 120_000);
 });
