@@ -230,24 +230,29 @@ async function loadTest(label, url, roles, headers = {}) {
   return out;
 }
 
+/** A scenario's temp dir, fresh database and virtual host, and the environment of a gateway using them. */
+async function scenarioSetup(name) {
+  const dir = await tempDir(name);
+  const db = freshDatabaseName(name);
+  const mq = await freshVhost(name);
+  const gatewayEnv = {
+    ...gatewayBenchEnv(),
+    DATABASE_URL: db.url,
+    RABBITMQ_URL: mq.url,
+    STORAGE_URL: join(dir, 'storage'),
+    WORK_DIR: join(dir, 'work-gw'),
+    DATABASE_POOL_MAX: '20',
+  };
+  return { dir, logs: join(dir, 'logs'), db, mq, gatewayEnv };
+}
+
 async function acceptScenario() {
   say('\n## 1. Accepting batches');
   say(
     `POST /api/batches, JSON, 10 records, ${options.connections} connections (one signed-in user), ${WARMUP_SECONDS} s warm-up then ${options.duration} s\n`,
   );
-  const dir = await tempDir('accept');
-  const logs = join(dir, 'logs');
-  const db = freshDatabaseName('accept');
-  const mq = await freshVhost('accept');
+  const { logs, db, mq, gatewayEnv } = await scenarioSetup('accept');
   try {
-    const gatewayEnv = {
-      ...gatewayBenchEnv(),
-      DATABASE_URL: db.url,
-      RABBITMQ_URL: mq.url,
-      STORAGE_URL: join(dir, 'storage'),
-      WORK_DIR: join(dir, 'work-gw'),
-      DATABASE_POOL_MAX: '20',
-    };
     // The gateway creates and migrates the database; one confirmed user is created and logs in through the API
     // (its access token lasts an hour); the gateway is stopped again at once so that the baseline runs first,
     // alone, on the same database (the order least favourable to genlake: it runs second). Both servers get the
@@ -626,19 +631,8 @@ async function accountsScenario() {
       `(POST /api/auth/login, Argon2id); phase 2: every connection submits 10-record JSON batches with its user's token, ` +
       `${WARMUP_SECONDS} s warm-up then ${options.duration} s\n`,
   );
-  const dir = await tempDir('accounts');
-  const logs = join(dir, 'logs');
-  const db = freshDatabaseName('accounts');
-  const mq = await freshVhost('accounts');
+  const { logs, db, mq, gatewayEnv } = await scenarioSetup('accounts');
   try {
-    const gatewayEnv = {
-      ...gatewayBenchEnv(),
-      DATABASE_URL: db.url,
-      RABBITMQ_URL: mq.url,
-      STORAGE_URL: join(dir, 'storage'),
-      WORK_DIR: join(dir, 'work-gw'),
-      DATABASE_POOL_MAX: '20',
-    };
     // The gateway migrates the database and is stopped; the users are inserted directly (all with the same
     // password, hence the same precomputed Argon2id hash: every login still costs one full verification).
     const first = await startService('gateway', gatewayEnv, logs);

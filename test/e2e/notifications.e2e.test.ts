@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type CrmStub, startCrmStub } from '@genlake/crm-stub';
 import { type MailStub, startMailStub } from '@genlake/mail-stub';
 import {
@@ -11,18 +10,14 @@ import {
   ServiceProcess,
   setupTestServices,
   type TestServices,
+  waitFor,
 } from '@genlake/testing';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value as T;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
+/** Waits up to a minute for `probe` to give something (not undefined, not false). */
+function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>): Promise<T> {
+  return waitFor(what, probe, (v) => v !== undefined && v !== false, 60_000) as Promise<T>;
 }
 
 /**

@@ -1,8 +1,7 @@
 import { ApiError } from '../api-error';
 import type { AccountRepository } from './account.repository';
-import { type AccountView, checkEmail, presentAccount } from './account.service';
+import { type AccountView, checkEmail, newCredentials, presentAccount } from './account.service';
 import type { PasswordHasher } from './password.hasher';
-import { passwordProblem } from './password.policy';
 import type { Role } from './principal';
 
 /** What the accounts CLI does with direct database access: the first operator, role changes. */
@@ -13,21 +12,17 @@ export class AccountAdmin {
   ) {}
 
   async createUser(input: { email: string; password: string; role: Role; confirmed: boolean }): Promise<AccountView> {
-    const email = checkEmail(input.email);
-    const problem = passwordProblem(input.password, email);
-    if (problem) throw ApiError.badRequest(problem);
-    const passwordHash = await this.hasher.hash(input.password);
-    return this.accounts.transaction(async (tx) => {
-      const user = await this.accounts.insertUser(tx, {
-        email,
-        passwordHash,
+    const credentials = await newCredentials(this.hasher, input.email, input.password);
+    const user = await this.accounts.transaction((tx) =>
+      this.accounts.insertUser(tx, {
+        ...credentials,
         role: input.role,
         confirmed: input.confirmed,
         notifyBatchCompleted: false,
-      });
-      if (!user) throw new ApiError(409, `an account with the email address ${email} exists`);
-      return presentAccount(user);
-    });
+      }),
+    );
+    if (!user) throw new ApiError(409, `an account with the email address ${credentials.email} exists`);
+    return presentAccount(user);
   }
 
   async setRole(rawEmail: string, role: Role): Promise<AccountView> {

@@ -64,6 +64,21 @@ export function presentAccount(user: UserRow): AccountView {
   };
 }
 
+/**
+ * The checked email and the password's hash of a new account (400 naming the problem otherwise): registration and
+ * the accounts CLI create accounts the same way.
+ */
+export async function newCredentials(
+  hasher: PasswordHasher,
+  rawEmail: string,
+  password: string,
+): Promise<{ email: string; passwordHash: string }> {
+  const email = checkEmail(rawEmail);
+  const problem = passwordProblem(password, email);
+  if (problem) throw ApiError.badRequest(problem);
+  return { email, passwordHash: await hasher.hash(password) };
+}
+
 function principalOf(user: UserRow): Principal {
   return { id: user.id, role: user.role, emailConfirmed: user.email_confirmed_at !== null };
 }
@@ -84,14 +99,10 @@ export class AccountService {
   ) {}
 
   async register(input: { email: string; password: string; notifyOnBatchCompleted: boolean }): Promise<AccountView> {
-    const email = checkEmail(input.email);
-    const problem = passwordProblem(input.password, email);
-    if (problem) throw ApiError.badRequest(problem);
-    const passwordHash = await this.hasher.hash(input.password);
+    const credentials = await newCredentials(this.hasher, input.email, input.password);
     return this.accounts.transaction(async (tx) => {
       const user = await this.accounts.insertUser(tx, {
-        email,
-        passwordHash,
+        ...credentials,
         role: 'user',
         confirmed: false,
         notifyBatchCompleted: input.notifyOnBatchCompleted,

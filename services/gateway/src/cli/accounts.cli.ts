@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { createDatabase } from '@genlake/kit';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { AccountAdmin } from '../accounts/account.admin';
 import { AccountRepository } from '../accounts/account.repository';
 import { PasswordHasher } from '../accounts/password.hasher';
 import { ROLES, type Role } from '../accounts/principal';
-import { type CliIo, errorMessage, readStdin } from './cli-io';
+import { type CliIo, errorMessage, parseCommands, readStdin, runAsMain } from './cli-io';
 
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/genlake';
 
@@ -64,21 +64,7 @@ export async function runAccountsCli(argv: string[], io: CliIo): Promise<number>
     .description('show an account')
     .argument('<email>', 'email address of the account')
     .action(async (email: string) => withAdmin((admin) => admin.show(email)));
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) return err.code === 'commander.helpDisplayed' ? 0 : err.exitCode || 1;
-    io.stderr(`error: ${errorMessage(err)}\n`);
-    return 1;
-  }
-  return code;
+  return parseCommands(program, argv, io, () => code);
 }
 
-if (require.main === module) {
-  runAccountsCli(process.argv.slice(2), {
-    stdout: (s) => process.stdout.write(s),
-    stderr: (s) => process.stderr.write(s),
-  }).then((c) => {
-    process.exitCode = c;
-  });
-}
+if (require.main === module) runAsMain(runAccountsCli);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { Command, CommanderError, Option } from 'commander';
-import { type CliIo, errorMessage } from './cli-io';
+import { Command, Option } from 'commander';
+import { type CliIo, errorMessage, parseCommands, runAsMain } from './cli-io';
 
 interface ApiOptions {
   api: string;
@@ -173,21 +173,7 @@ export async function runDeadLettersCli(argv: string[], io: CliIo): Promise<numb
         io.stdout(`replayed ${letter.id} to ${letter.queue} at ${letter.replayedAt}\n`);
       }),
     );
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) return err.code === 'commander.helpDisplayed' ? 0 : err.exitCode || 1;
-    io.stderr(`error: ${errorMessage(err)}\n`);
-    return 1;
-  }
-  return code;
+  return parseCommands(program, argv, io, () => code);
 }
 
-if (require.main === module) {
-  runDeadLettersCli(process.argv.slice(2), {
-    stdout: (s) => process.stdout.write(s),
-    stderr: (s) => process.stderr.write(s),
-  }).then((c) => {
-    process.exitCode = c;
-  });
-}
+if (require.main === module) runAsMain(runDeadLettersCli);

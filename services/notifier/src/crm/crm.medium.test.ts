@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { bindingsOfQueue, buildMessage, EVENTS_EXCHANGE, type MessageOf, queueTopology } from '@genlake/contracts';
 import { type CrmStats, type CrmStub, startCrmStub } from '@genlake/crm-stub';
 import { type MailStub, startMailStub } from '@genlake/mail-stub';
-import { ServiceProcess, setupTestServices, type TestServices } from '@genlake/testing';
+import { publishEvent, ServiceProcess, setupTestServices, type TestServices, waitFor } from '@genlake/testing';
 import postgres from 'postgres';
 import { Connection, type Publisher } from 'rabbitmq-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,16 +73,6 @@ describe('notifier: 3 replicas against the rate-limited CRM stub', () => {
   async function stats(): Promise<CrmStats> {
     return (await (await fetch(`${stub.url}/_stats`)).json()) as CrmStats;
   }
-  async function waitFor<T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs: number) {
-    const deadline = Date.now() + timeoutMs;
-    let last = await read();
-    while (!done(last)) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-      await sleep(250);
-      last = await read();
-    }
-    return last;
-  }
   function keysOf(s: CrmStats): Set<string> {
     return new Set(s.events.map((e) => e.idempotencyKey ?? ''));
   }
@@ -90,20 +80,7 @@ describe('notifier: 3 replicas against the rate-limited CRM stub', () => {
     const [row] = await sql<Array<{ n: number }>>`select count(*)::int as n from dead_letters`;
     return row.n;
   }
-
-  function publish(message: Published): Promise<void> {
-    return publisher.send(
-      {
-        exchange: EVENTS_EXCHANGE,
-        routingKey: message.type,
-        messageId: message.id,
-        correlationId: message.correlationId,
-        contentType: 'application/json',
-        durable: true,
-      },
-      message,
-    );
-  }
+  const publish = (message: Published) => publishEvent(publisher, message);
 
   async function publishCompleted(count: number, owner: (i: number) => string): Promise<string[]> {
     const ids: string[] = [];

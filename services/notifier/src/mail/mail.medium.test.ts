@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { buildMessage, EVENTS_EXCHANGE, type MessageOf } from '@genlake/contracts';
 import { type CrmStub, startCrmStub } from '@genlake/crm-stub';
 import { type MailStub, startMailStub } from '@genlake/mail-stub';
-import { ServiceProcess, setupTestServices, type TestServices } from '@genlake/testing';
+import { publishEvent, ServiceProcess, setupTestServices, type TestServices, waitFor } from '@genlake/testing';
 import postgres from 'postgres';
 import { Connection, type Publisher } from 'rabbitmq-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,30 +60,7 @@ describe('notifier: email through a real SMTP server (the mail stub)', () => {
   let notifier: ServiceProcess;
   const users = { alice: randomUUID(), bob: randomUUID(), carol: randomUUID(), ops: randomUUID() };
 
-  async function waitFor<T>(what: string, read: () => T | Promise<T>, done: (v: T) => boolean, timeoutMs: number) {
-    const deadline = Date.now() + timeoutMs;
-    let last = await read();
-    while (!done(last)) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-      await sleep(200);
-      last = await read();
-    }
-    return last;
-  }
-
-  function publish(message: Published): Promise<void> {
-    return publisher.send(
-      {
-        exchange: EVENTS_EXCHANGE,
-        routingKey: message.type,
-        messageId: message.id,
-        correlationId: message.correlationId,
-        contentType: 'application/json',
-        durable: true,
-      },
-      message,
-    );
-  }
+  const publish = (message: Published) => publishEvent(publisher, message);
 
   const crmKeys = () => new Set(crm.events().map((e) => e.idempotencyKey));
 
