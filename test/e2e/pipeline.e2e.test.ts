@@ -226,7 +226,7 @@ describe('pipeline end to end', () => {
     let seen = 0;
     let previous = Number.NEGATIVE_INFINITY;
     for (let page = 0; page < 3; page++) {
-      const url = `/api/generations/${processed.id}/tables/observations?entity=sensor-0003&order=value&limit=500${cursor ? `&cursor=${cursor}` : ''}`;
+      const url: string = `/api/generations/${processed.id}/tables/observations?entity=sensor-0003&order=value&limit=500${cursor ? `&cursor=${cursor}` : ''}`;
       const res = await client.get<{ rows: Array<{ entity: string; value: number }>; nextCursor: string | null }>(url);
       expect(res.status).toBe(200);
       for (const row of res.body.rows) {

@@ -20,7 +20,7 @@ import { DeferError, PermanentError, RequeueError } from './errors';
 const QUEUE = 'processor.batch-accepted';
 const logger = createLogger('test', 'silent');
 
-function accepted(batchId = randomUUID()): BatchAcceptedV1 {
+function accepted(batchId: string = randomUUID()): BatchAcceptedV1 {
   return buildMessage(
     'batch.accepted',
     {
