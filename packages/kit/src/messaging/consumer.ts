@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  bindingsOfQueue,
   DEAD_EXCHANGE,
   delayQueueName,
   HEADERS,
@@ -44,6 +45,28 @@ export interface ConsumerDefinition<M> {
   /** How many times a message may be deferred (DeferError) before it is dead-lettered. */
   maxDeferrals?: number;
   handle(message: M, ctx: MessageContext): Promise<void>;
+}
+
+/** What a service decides about a consumer; the rest comes from the catalog. */
+export type ConsumerSettings<M> = Pick<
+  ConsumerDefinition<M>,
+  'name' | 'concurrency' | 'prefetch' | 'maxDeferrals' | 'handle'
+>;
+
+/**
+ * The definition of the consumer of a catalog queue: its message types, routing keys, retry policy and queue
+ * options come from the contracts (`bindingsOfQueue`), so a consumer cannot disagree with the declared topology.
+ */
+export function catalogConsumer<M>(queue: string, settings: ConsumerSettings<M>): ConsumerDefinition<M> {
+  const bindings = bindingsOfQueue(queue);
+  return {
+    ...settings,
+    queue: bindings.queue,
+    messageTypes: bindings.messageTypes,
+    routingKeys: bindings.routingKeys,
+    retry: bindings.retry,
+    singleActiveConsumer: bindings.queueOptions.singleActiveConsumer,
+  };
 }
 
 export const ATTEMPT_HEADER = HEADERS.attempt;

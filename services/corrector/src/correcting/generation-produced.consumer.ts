@@ -1,5 +1,5 @@
-import { CATALOG, type GenerationProducedV1, QUEUES } from '@genlake/contracts';
-import type { ConsumerDefinition } from '@genlake/kit';
+import { type GenerationProducedV1, QUEUES } from '@genlake/contracts';
+import { type ConsumerDefinition, catalogConsumer } from '@genlake/kit';
 import type { CorrectorConfig } from '../config';
 import { CORRECTOR_CONSUMER, type CorrectGeneration } from './correct-generation.use-case';
 
@@ -8,17 +8,12 @@ export function generationProducedConsumer(
   useCase: CorrectGeneration,
   config: CorrectorConfig,
 ): ConsumerDefinition<GenerationProducedV1> {
-  const spec = CATALOG['generation.produced'];
-  return {
+  return catalogConsumer(QUEUES.correctorGenerationProduced, {
     name: CORRECTOR_CONSUMER,
-    queue: QUEUES.correctorGenerationProduced,
-    messageTypes: [spec.type],
-    routingKeys: [spec.routingKey],
-    retry: spec.retry,
     concurrency: config.CORRECTOR_CONCURRENCY,
     prefetch: config.CORRECTOR_PREFETCH,
     handle: async (message, ctx) => {
       await useCase.execute(message, ctx.messageId);
     },
-  };
+  });
 }

@@ -1,5 +1,5 @@
-import { bindingsOfQueue, QUEUES } from '@genlake/contracts';
-import type { ConsumerDefinition } from '@genlake/kit';
+import { QUEUES } from '@genlake/contracts';
+import { type ConsumerDefinition, catalogConsumer } from '@genlake/kit';
 import type { NotifierConfig } from '../config';
 import type { CrmMessage, NotifyCrm } from './notify-crm.use-case';
 
@@ -18,17 +18,11 @@ export const CRM_MAX_DEFERRALS = 4_500;
  * contracts say so), so one replica at a time calls the CRM; retries: 3 attempts, then the dead letters.
  */
 export function crmConsumer(useCase: NotifyCrm, config: NotifierConfig): ConsumerDefinition<CrmMessage> {
-  const queue = bindingsOfQueue(NOTIFIER_CRM_QUEUE);
-  return {
+  return catalogConsumer(NOTIFIER_CRM_QUEUE, {
     name: NOTIFIER_CRM_CONSUMER,
-    queue: queue.queue,
-    messageTypes: queue.messageTypes,
-    routingKeys: queue.routingKeys,
-    retry: queue.retry,
-    singleActiveConsumer: queue.queueOptions.singleActiveConsumer,
     concurrency: config.NOTIFIER_CONCURRENCY,
     prefetch: config.NOTIFIER_PREFETCH,
     maxDeferrals: CRM_MAX_DEFERRALS,
     handle: (message, ctx) => useCase.execute(message, ctx),
-  };
+  });
 }

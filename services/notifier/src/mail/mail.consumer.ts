@@ -1,5 +1,5 @@
-import { bindingsOfQueue, QUEUES } from '@genlake/contracts';
-import type { ConsumerDefinition } from '@genlake/kit';
+import { QUEUES } from '@genlake/contracts';
+import { type ConsumerDefinition, catalogConsumer } from '@genlake/kit';
 import type { NotifierConfig } from '../config';
 import type { MailTrigger, SendMail } from './send-mail.use-case';
 
@@ -12,16 +12,10 @@ export const NOTIFIER_MAIL_CONSUMER = 'notifier.mail';
  * dead letters; a relay outage defers messages without spending attempts.
  */
 export function mailConsumer(useCase: SendMail, config: NotifierConfig): ConsumerDefinition<MailTrigger> {
-  const queue = bindingsOfQueue(NOTIFIER_MAIL_QUEUE);
-  return {
+  return catalogConsumer(NOTIFIER_MAIL_QUEUE, {
     name: NOTIFIER_MAIL_CONSUMER,
-    queue: queue.queue,
-    messageTypes: queue.messageTypes,
-    routingKeys: queue.routingKeys,
-    retry: queue.retry,
-    singleActiveConsumer: queue.queueOptions.singleActiveConsumer,
     concurrency: config.MAIL_CONCURRENCY,
     prefetch: config.MAIL_PREFETCH,
     handle: (message, ctx) => useCase.execute(message, ctx.messageId),
-  };
+  });
 }

@@ -1,5 +1,5 @@
-import { type BatchAcceptedV1, CATALOG, QUEUES } from '@genlake/contracts';
-import type { ConsumerDefinition } from '@genlake/kit';
+import { type BatchAcceptedV1, QUEUES } from '@genlake/contracts';
+import { type ConsumerDefinition, catalogConsumer } from '@genlake/kit';
 import type { ProcessorConfig } from '../config';
 import { PROCESSOR_CONSUMER, type ProcessBatch } from './process-batch.use-case';
 
@@ -8,17 +8,12 @@ export function batchAcceptedConsumer(
   useCase: ProcessBatch,
   config: ProcessorConfig,
 ): ConsumerDefinition<BatchAcceptedV1> {
-  const spec = CATALOG['batch.accepted'];
-  return {
+  return catalogConsumer(QUEUES.processorBatchAccepted, {
     name: PROCESSOR_CONSUMER,
-    queue: QUEUES.processorBatchAccepted,
-    messageTypes: [spec.type],
-    routingKeys: [spec.routingKey],
-    retry: spec.retry,
     concurrency: config.PROCESSOR_CONCURRENCY,
     prefetch: config.PROCESSOR_PREFETCH,
     handle: async (message, ctx) => {
       await useCase.execute(message, ctx.messageId);
     },
-  };
+  });
 }
