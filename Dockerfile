@@ -1,4 +1,6 @@
 # One image recipe for every service: docker build --build-arg SERVICE=gateway -t genlake/gateway .
+# Both architectures (x86 and Graviton): docker buildx build --platform linux/amd64,linux/arm64 --build-arg SERVICE=...
+# (npm ci installs each platform's native bindings from the lockfile: scripts/image/platforms.js checks they are listed).
 # Stage 1 prunes the monorepo to the service and its workspace dependencies (turbo prune --docker),
 # stage 2 installs from the frozen lockfile and builds, stage 3 keeps only what runs.
 ARG NODE_IMAGE=node:22-bookworm-slim

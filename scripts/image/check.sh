@@ -5,7 +5,8 @@
 #   scripts/image/check.sh gateway|processor|corrector|notifier
 #
 # Steps (Dockerfile stage in brackets):
-#   1. [prune] turbo prune @genlake/SERVICE --docker   → out/json (package.json files + pruned lockfile), out/full
+#   1. [prune] turbo prune @genlake/SERVICE --docker   → out/json (package.json files + pruned lockfile), out/full;
+#              the pruned lockfile must list the native bindings of both image platforms (scripts/image/platforms.js)
 #   2. [build] install from the pruned lockfile, copy the sources and tsconfig.base.json, turbo build of the
 #              service and its workspace dependencies, npm prune --omit=dev
 #   3. [final] node services/SERVICE/dist/main.js with NODE_ENV=production and nothing else from this shell's
@@ -47,6 +48,8 @@ log "work directory $work"
 # --- stage prune -------------------------------------------------------------------------------------------
 log "turbo prune @genlake/$SERVICE --docker"
 (cd "$repo" && npx --no-install turbo prune "@genlake/$SERVICE" --docker --out-dir "$work/out" >/dev/null)
+log "native bindings for linux/amd64 and linux/arm64 in the pruned lockfile"
+node "$repo/scripts/image/platforms.js" "$work/out/json/package-lock.json"
 
 # --- stage build -------------------------------------------------------------------------------------------
 mkdir -p "$app"

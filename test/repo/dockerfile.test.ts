@@ -110,3 +110,39 @@ describe('scripts/image/check.sh', () => {
     expect(script).toMatch(/rm -rf "\$work"/);
   });
 });
+
+describe('both image architectures (linux/amd64 and linux/arm64)', () => {
+  // the checker is plain CommonJS so that scripts/image/check.sh can run it before npm ci
+  const { missingBindings } = require(join(root, 'scripts', 'image', 'platforms.js')) as {
+    missingBindings: (lock: unknown) => Array<{ package: string; platform: string }>;
+  };
+  const binding = (cpu: string) => ({ version: '1.0.0', cpu: [cpu], os: ['linux'], libc: ['glibc'], optional: true });
+
+  it('the lockfile lists every production native binding for both, so npm ci installs it on either', () => {
+    const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
+    expect(missingBindings(lock)).toEqual([]);
+  });
+
+  it('a lockfile written on an x86 machine without the arm64 binding is refused, naming it', () => {
+    const lock = {
+      packages: {
+        '': {},
+        'node_modules/native': {
+          version: '1.0.0',
+          optionalDependencies: { 'native-linux-x64': '1.0.0', 'native-linux-arm64': '1.0.0' },
+        },
+        'node_modules/native-linux-x64': binding('x64'),
+      },
+    };
+    expect(missingBindings(lock)).toEqual([{ package: 'native', platform: 'linux/arm64' }]);
+    expect(
+      missingBindings({ packages: { ...lock.packages, 'node_modules/native-linux-arm64': binding('arm64') } }),
+    ).toEqual([]);
+  });
+
+  it('check.sh checks the pruned lockfile before installing from it', () => {
+    const check = commands.indexOf('scripts/image/platforms.js" "$work/out/json/package-lock.json"');
+    expect(check).toBeGreaterThan(0);
+    expect(check).toBeLessThan(commands.indexOf('npm ci --no-audit'));
+  });
+});

@@ -149,10 +149,14 @@ describe('deploy.yml', () => {
 
   it('builds each service image with the Dockerfile and pushes it to ECR tagged with the git sha', () => {
     expect(job.env!.IMAGE_TAG).toBe(`\${{ github.sha }}`);
-    const build = runs(job).find((r) => r.includes('docker build'))!;
+    const build = runs(job).find((r) => r.includes('docker buildx build'))!;
     expect(build).toMatch(/for service in gateway processor corrector notifier; do/);
-    expect(build).toMatch(/docker build .*--build-arg SERVICE="\$service" -t "\$image" \./);
-    expect(build).toMatch(/docker push "\$image"/);
+    // one manifest for both Fargate architectures (x86 and Graviton)
+    expect(build).toMatch(
+      /docker buildx build --platform linux\/amd64,linux\/arm64 --build-arg SERVICE="\$service" -t "\$image" --push \./,
+    );
+    expect(byUses('docker/setup-qemu-action@')).toBeDefined();
+    expect(byUses('docker/setup-buildx-action@')).toBeDefined();
     expect(build).toMatch(/image="\$REGISTRY\/\$repository:\$IMAGE_TAG"/);
   });
 
@@ -163,12 +167,15 @@ describe('deploy.yml', () => {
 
   it("runs cdk deploy of the environment's stages with the image tag, after the images", () => {
     const all = runs(job);
-    const index = all.findIndex((r) => r.includes('aws-cdk@2 deploy'));
+    const index = all.findIndex((r) => r.includes('cdk deploy'));
     expect(index).toBe(all.length - 1);
     expect(all[index]).toContain(
-      `npx aws-cdk@2 deploy --app 'node infra/dist/app.js' "$DEPLOY_ENV/*" --require-approval never`,
+      `npx --no-install cdk deploy --app 'node infra/dist/app.js' "$DEPLOY_ENV/*" --require-approval never`,
     );
+    // the CLI is pinned in the infra workspace, so the lockfile decides its version
+    const infra = JSON.parse(readFileSync(join(root, 'infra', 'package.json'), 'utf8'));
+    expect(infra.devDependencies['aws-cdk']).toMatch(/^\d+\.\d+\.\d+$/);
     expect(all[index]).toContain('-c imageTag="$IMAGE_TAG"');
-    expect(all.findIndex((r) => r.includes('docker push'))).toBeLessThan(index);
+    expect(all.findIndex((r) => r.includes('--push'))).toBeLessThan(index);
   });
 });

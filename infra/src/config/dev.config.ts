@@ -74,6 +74,7 @@ export const devConfig: EnvironmentConfigInput = {
     createOidcProvider: true,
     imageTag: 'latest',
     keepImages: 20,
-    cpuArchitecture: 'X86_64',
+    // Graviton: 20 % cheaper than x86 on Fargate; the images are built for both (deploy.yml, scripts/image/platforms.js)
+    cpuArchitecture: 'ARM64',
   },
 };

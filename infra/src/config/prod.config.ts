@@ -75,6 +75,7 @@ export const prodConfig: EnvironmentConfigInput = {
     createOidcProvider: true,
     imageTag: 'latest',
     keepImages: 30,
-    cpuArchitecture: 'X86_64',
+    // Graviton: 20 % cheaper than x86 on Fargate; the images are built for both (deploy.yml, scripts/image/platforms.js)
+    cpuArchitecture: 'ARM64',
   },
 };

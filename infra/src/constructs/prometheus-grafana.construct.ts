@@ -115,7 +115,8 @@ export class PrometheusGrafana extends Construct {
       cpu: obs.prometheus.cpu,
       memoryLimitMiB: obs.prometheus.memoryMiB,
       runtimePlatform: {
-        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        // the upstream images are multi-arch: the tasks follow the services' architecture
+        cpuArchitecture: ecs.CpuArchitecture.of(config.delivery.cpuArchitecture),
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
     });
@@ -201,7 +202,8 @@ export class PrometheusGrafana extends Construct {
       cpu: obs.grafana.cpu,
       memoryLimitMiB: obs.grafana.memoryMiB,
       runtimePlatform: {
-        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        // the upstream images are multi-arch: the tasks follow the services' architecture
+        cpuArchitecture: ecs.CpuArchitecture.of(config.delivery.cpuArchitecture),
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
       volumes: [{ name: 'dashboards' }],

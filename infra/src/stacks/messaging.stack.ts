@@ -193,7 +193,8 @@ export class MessagingStack extends Stack {
       cpu: size.cpu,
       memoryLimitMiB: size.memoryMiB,
       runtimePlatform: {
-        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        // the upstream images are multi-arch: the tasks follow the services' architecture
+        cpuArchitecture: ecs.CpuArchitecture.of(config.delivery.cpuArchitecture),
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
       volumes: [
