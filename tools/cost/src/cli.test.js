@@ -22,6 +22,9 @@ describe('npm run cost', () => {
     expect(code).toBe(0);
     expect(out).toContain('== dev (eu-central-1) ==');
     expect(out).toMatch(/Budget: dev \+ prod: \$\d+\.\d\d a month at list prices, within the \$300\.00 budget/);
+    // the verdict and the totals come before the (long) resource tables
+    expect(out.indexOf('Budget: ')).toBeLessThan(out.indexOf('== dev (eu-central-1) =='));
+    expect(out.indexOf('== total by stack ==')).toBeLessThan(out.indexOf('== dev (eu-central-1) =='));
   });
 
   it('exits 2 with "run npm run synth first" when the assembly is missing', () => {

@@ -273,8 +273,9 @@ function estimate({ assembly, prices, usage, region, stages, freeTier = 'auto' }
       total,
       listTotal,
       freeTierTotal,
-      within: total <= b.monthlyUsd,
-      headroom: b.monthlyUsd - total,
+      // at list prices: a platform owner cannot plan on a free tier (credits run out, a second account gets none)
+      within: listTotal <= b.monthlyUsd,
+      headroom: b.monthlyUsd - listTotal,
       missing: b.stages.filter((s) => !environments.some((e) => e.name === s)),
     },
   };

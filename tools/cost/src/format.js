@@ -93,14 +93,11 @@ function budgetLine(report) {
   const b = report.budget;
   const names = b.stages.join(' + ');
   const missing = b.missing.length ? ` (not in the assembly: ${b.missing.join(', ')})` : '';
-  const basis = report.freeTier ? 'with the always-free tier of each account' : 'at list prices';
+  // the budget holds at list prices; the always-free tier is the second figure only
   const verdict = b.within
     ? `within the ${money(b.limit)} budget (${money(b.headroom)} headroom)`
     : `OVER the ${money(b.limit)} budget by ${money(-b.headroom)}`;
-  const other = report.freeTier
-    ? `${money(b.listTotal)} at list prices (--no-free-tier)`
-    : `${money(b.freeTierTotal)} with the always-free tier of each account (--free-tier)`;
-  return `${names}: ${money(b.total)} a month ${basis}, ${verdict}${missing}; ${other}`;
+  return `${names}: ${money(b.listTotal)} a month at list prices, ${verdict}${missing}; ${money(b.freeTierTotal)} with the always-free tier of each account`;
 }
 
 const HEAD = ['Resource', 'Type', 'What', 'Quantity × unit price', 'Monthly'];
@@ -135,6 +132,13 @@ function formatTable(report, { all = false } = {}) {
       `${report.freeTier ? ', always-free tier subtracted per AWS account' : ', no free tier'}`,
   );
   out.push(`assembly: ${report.assemblyDir}`);
+  // the verdict and the totals first: the resource tables below are long
+  out.push('');
+  out.push(`Budget: ${budgetLine(report)}`);
+  out.push('');
+  out.push('== total by stack ==');
+  const totals = stackTotals(report);
+  out.push(textTable(totals.head, totals.data, totals.head.map((_, i) => i).slice(1)));
   for (const env of report.environments) {
     out.push('');
     out.push(`== ${env.name} (${env.regions.join(', ')}) ==`);
@@ -143,12 +147,6 @@ function formatTable(report, { all = false } = {}) {
     out.push(textTable(HEAD, data, [4]));
     for (const w of env.warnings) out.push(`warning: ${w}`);
   }
-  out.push('');
-  out.push('== total by stack ==');
-  const totals = stackTotals(report);
-  out.push(textTable(totals.head, totals.data, totals.head.map((_, i) => i).slice(1)));
-  out.push('');
-  out.push(`Budget: ${budgetLine(report)}`);
   out.push('');
   out.push('Assumptions (tools/cost/usage.json):');
   for (const env of report.environments) {

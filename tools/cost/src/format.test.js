@@ -159,7 +159,7 @@ describe('free tier by account', () => {
     expect(separate.budget.total).toBeCloseTo(separate.budget.freeTierTotal, 6);
     expect(separate.budget.total).toBeLessThan(separate.budget.listTotal);
     expect(format(separate, 'table')).toMatch(
-      /a month with the always-free tier of each account, within .*; \$[\d.]+ at list prices/,
+      /a month at list prices, within .*; \$[\d.]+ with the always-free tier of each account/,
     );
 
     const shared = run({ dev: '111111111111', prod: '111111111111' });
