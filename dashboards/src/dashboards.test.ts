@@ -1,13 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { QUEUES } from '@genlake/contracts';
+import { consumerQueues, QUEUES } from '@genlake/contracts';
 import { Metrics } from '@genlake/kit';
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { allDashboards, GENERATED_DIR, renderDashboards, UIDS } from './build';
 import { DATASOURCE_VARIABLE, GENLAKE_TAG } from './panel.builders';
-import { GENLAKE, workerQueues } from './topology.catalog';
+import { GENLAKE, pipelineQueues, workerQueues } from './topology.catalog';
 
 const root = resolve(__dirname, '..', '..');
 const dashboards = allDashboards();
@@ -118,7 +118,8 @@ describe('generated dashboards', () => {
   });
 
   it('know the queues of the contracts and the ports of compose.yaml', () => {
-    expect(workerQueues(GENLAKE)).toEqual([QUEUES.processorBatchAccepted, QUEUES.correctorGenerationProduced]);
+    expect(workerQueues(GENLAKE)).toEqual(consumerQueues());
+    expect(pipelineQueues(GENLAKE)).toEqual([QUEUES.processorBatchAccepted, QUEUES.correctorGenerationProduced]);
     const compose = parse(readFileSync(join(root, 'compose.yaml'), 'utf8'), { merge: true }) as {
       services: Record<string, { environment?: Record<string, string> }>;
     };
@@ -126,10 +127,10 @@ describe('generated dashboards', () => {
       expect(compose.services[svc.name].environment?.PORT, svc.name).toBe(String(svc.port));
   });
 
-  it('tell whom to call: one status per owning team, each mapped to "Call <team>"', () => {
+  it('tell whom to call: one status for the platform and one per service, each mapped to "Call <team>"', () => {
     const d = dashboards['who-to-call.json'];
     const stats = panelsOf(d).filter((p) => p.type === 'stat');
-    const teams = [GENLAKE.platform.team, ...GENLAKE.services.map((s) => s.owner.team)];
+    const teams = [GENLAKE.platform.name, ...GENLAKE.services.map((s) => s.owner.name)];
     expect(stats).toHaveLength(teams.length);
     for (const [i, team] of teams.entries()) {
       const texts = (stats[i].fieldConfig?.defaults?.mappings ?? []).map(

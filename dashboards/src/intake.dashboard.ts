@@ -22,7 +22,7 @@ export function intakeDashboard(input: IntakeDashboardInput): dashboard.Dashboar
   const builder = newDashboard({
     uid: input.uid,
     title: 'Is intake healthy?',
-    description: `Whether users can hand in batches: the ${gateway.name} (${gateway.plainRole}), owned by ${gateway.owner.team}.`,
+    description: `Whether users can hand in batches: the ${gateway.name} (${gateway.plainRole}), owned by ${gateway.owner.name}.`,
     tags: ['intake', gateway.name],
   })
     .withPanel(
@@ -32,8 +32,8 @@ export function intakeDashboard(input: IntakeDashboardInput): dashboard.Dashboar
         markdown: [
           `This page watches the **${gateway.name}**, ${gateway.plainRole}.`,
           `Green means fine. **Server errors above zero** or **handover failures that last more than a few minutes** mean`,
-          `users or their data are affected: call **${gateway.owner.team}** (${gateway.owner.contact}).`,
-          `If handover failures come with red on the "Who to call" page for other teams too, call **${input.topology.platform.team}** first.`,
+          `users or their data are affected: call **${gateway.owner.name}** (${gateway.owner.contact}).`,
+          `If handover failures come with red on the "Who to call" page for other teams too, call **${input.topology.platform.name}** first.`,
         ].join('\n'),
       }),
     )
@@ -65,7 +65,7 @@ export function intakeDashboard(input: IntakeDashboardInput): dashboard.Dashboar
     .withPanel(
       statPanel({
         title: 'Server errors per second',
-        description: `Answers 5xx: the API failed on its side. Should always be 0. If not, call ${gateway.owner.team}.`,
+        description: `Answers 5xx: the API failed on its side. Should always be 0. If not, call ${gateway.owner.name}.`,
         query: orZero(intake.serverErrorsPerSecond('5m')),
         unit: 'reqps',
         decimals: 2,

@@ -96,7 +96,8 @@ export const symptoms = {
 export function serviceSymptoms(svc: ServiceInfo): string {
   const terms = [symptoms.down(svc.name)];
   if (svc.name === 'gateway') terms.push(symptoms.serverErrors(svc.name, '5m'));
-  if (svc.queue) terms.push(symptoms.deadLetters(svc.name, '15m'), symptoms.stalled(svc.queue, '15m'));
+  if (svc.consumes.length > 0) terms.push(symptoms.deadLetters(svc.name, '15m'));
+  for (const queue of svc.consumes) terms.push(symptoms.stalled(queue, '15m'));
   return terms.join(' + ');
 }
 

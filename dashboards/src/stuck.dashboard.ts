@@ -10,7 +10,7 @@ import {
   timeSeriesPanel,
   ZERO_IS_GOOD,
 } from './panel.builders';
-import { type Topology, workerQueues } from './topology.catalog';
+import { pipelineQueues, type Topology } from './topology.catalog';
 
 export interface StuckDashboardInput {
   uid: string;
@@ -21,9 +21,10 @@ export interface StuckDashboardInput {
 
 /** "Is anything stuck?": does work flow through the queues, and does anything need a person? */
 export function stuckDashboard(input: StuckDashboardInput): dashboard.Dashboard {
-  const workers = input.topology.services.filter((s) => s.queue);
-  const [firstQueue, lastQueue] = [workerQueues(input.topology)[0], workerQueues(input.topology).at(-1)!];
-  const owners = workers.map((s) => `**${s.queue}** → ${s.name} (${s.owner.team})`).join(', ');
+  const pipeline = pipelineQueues(input.topology);
+  const [firstQueue, lastQueue] = [pipeline[0], pipeline.at(-1)!];
+  const ownerOf = (queue: string) => input.topology.services.find((s) => s.consumes.includes(queue as never))!;
+  const owners = pipeline.map((q) => `**${q}** → ${ownerOf(q).name} (${ownerOf(q).owner.name})`).join(', ');
   const builder = newDashboard({
     uid: input.uid,
     title: 'Is anything stuck?',

@@ -22,20 +22,23 @@ function callLabels(team: string): Label[] {
 export function whoToCallDashboard(input: WhoToCallDashboardInput): dashboard.Dashboard {
   const { topology } = input;
   const byName = Object.fromEntries(topology.services.map((s) => [s.name, s]));
-  const { gateway, processor, corrector } = byName;
+  const { gateway, processor, corrector, notifier } = byName;
+  const queues = (s: typeof gateway) => s.consumes.map((q) => `**${q}**`).join(', ');
   const platform = topology.platform;
   const rows: [symptom: string, team: string][] = [
-    ['Users cannot send data; "Server errors" above zero on "Is intake healthy?"', gateway.owner.team],
-    ['The gateway is down', gateway.owner.team],
-    [`Dead letters from **${processor.queue}**, or batches wait and none are processed`, processor.owner.team],
-    ['The processor is down', processor.owner.team],
-    [`Dead letters from **${corrector.queue}**, or generations wait and none are corrected`, corrector.owner.team],
-    ['The corrector is down', corrector.owner.team],
-    ['"Failed handover attempts" keep rising; RabbitMQ is down', platform.team],
-    ['Two or more teams show red at the same time (database, broker, storage or network)', platform.team],
+    ['Users cannot send data; "Server errors" above zero on "Is intake healthy?"', gateway.owner.name],
+    ['The gateway is down', gateway.owner.name],
+    [`Dead letters from ${queues(processor)}, or batches wait and none are processed`, processor.owner.name],
+    ['The processor is down', processor.owner.name],
+    [`Dead letters from ${queues(corrector)}, or generations wait and none are corrected`, corrector.owner.name],
+    ['The corrector is down', corrector.owner.name],
+    [`Dead letters from ${queues(notifier)}, or e-mails and CRM reports wait and none are sent`, notifier.owner.name],
+    ['The notifier is down (nobody is told about dead letters either)', notifier.owner.name],
+    ['"Failed handover attempts" keep rising; RabbitMQ is down', platform.name],
+    ['Two or more teams show red at the same time (database, broker, storage or network)', platform.name],
   ];
   const contacts = [...topology.services.map((s) => s.owner), platform]
-    .map((o) => `- **${o.team}**: ${o.contact}`)
+    .map((o) => `- **${o.name}**: ${o.contact}`)
     .join('\n');
   const builder = newDashboard({
     uid: input.uid,
@@ -47,11 +50,11 @@ export function whoToCallDashboard(input: WhoToCallDashboardInput): dashboard.Da
     .withRow(row('Status per team (red = call now)'))
     .withPanel(
       statPanel({
-        title: `${platform.team}: database, RabbitMQ, storage, network`,
+        title: `${platform.name}: database, RabbitMQ, storage, network`,
         description:
           'Red when RabbitMQ is down, when messages cannot be handed to RabbitMQ, or when several services are down at once. Call platform first when it is red, even if other boxes are red too.',
         query: platformSymptoms(topology),
-        labels: callLabels(platform.team),
+        labels: callLabels(platform.name),
         steps: [
           { from: 0, color: 'green' },
           { from: 1, color: 'red' },
@@ -63,14 +66,14 @@ export function whoToCallDashboard(input: WhoToCallDashboardInput): dashboard.Da
   for (const svc of topology.services) {
     builder.withPanel(
       statPanel({
-        title: `${svc.owner.team}: ${svc.name}`,
+        title: `${svc.owner.name}: ${svc.name}`,
         description: `The ${svc.name} is ${svc.plainRole}. Red when it is down${
-          svc.queue
-            ? `, when messages of ${svc.queue} were set aside as dead letters, or when they wait and none finish`
+          svc.consumes.length > 0
+            ? `, when messages of ${svc.consumes.join(' or ')} were set aside as dead letters, or when they wait and none finish`
             : ', or when it answers with server errors'
         }.`,
         query: serviceSymptoms(svc),
-        labels: callLabels(svc.owner.team),
+        labels: callLabels(svc.owner.name),
         steps: [
           { from: 0, color: 'green' },
           { from: 1, color: 'red' },

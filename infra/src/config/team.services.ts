@@ -1,3 +1,4 @@
+import { type ServiceName, serviceTopology } from '@genlake/contracts/topology';
 import { tablePrefix, tablesForStage } from '@genlake/lake';
 import type { EnvironmentConfigInput } from './config.schema';
 
@@ -17,21 +18,27 @@ type ServiceFacts = Pick<
 >;
 export type ServiceSizing = Omit<ServiceInput, keyof ServiceFacts>;
 
+/** Kind, port and queues of a service, from the service topology of the contracts (packages/contracts). */
+function fromTopology(name: ServiceName): Pick<ServiceFacts, 'kind' | 'port' | 'queue' | 'extraQueues'> {
+  const { kind, port, consumes } = serviceTopology(name);
+  const [queue, ...extraQueues] = consumes;
+  return { kind, port, ...(queue ? { queue } : {}), ...(extraQueues.length > 0 ? { extraQueues } : {}) };
+}
+
 /**
- * What each team service is, the same in every environment: kind, port, the queues it consumes (names from
- * packages/contracts: QUEUES), the object-key prefixes it may read and write, its plain settings (values may use
- * `{domain}`, `{region}`, `{alarmEmail}`, `{crmUrl}`: see SETTING_PLACEHOLDERS) and the platform secrets ECS
- * injects (APP_SECRETS). The lake tables a stage writes come from lake/tables, so a new table gets its grant without
- * touching infra.
+ * What each team service is, the same in every environment: kind, port and the queues it consumes (from the service
+ * topology of packages/contracts; the first queue is `queue`, any others `extraQueues`), the object-key prefixes it
+ * may read and write, its plain settings (values may use `{domain}`, `{region}`, `{alarmEmail}`, `{crmUrl}`: see
+ * SETTING_PLACEHOLDERS) and the platform secrets ECS injects (APP_SECRETS). The lake tables a stage writes come from
+ * lake/tables, so a new table gets its grant without touching infra.
  *
- * To add a service, add one entry here and its sizing in dev.config.ts and prod.config.ts; its security group,
- * repository, task, role, log group, scaling, scrape job and alarms follow (then UPDATE_BASELINE=1 for the new
- * repository and log group).
+ * To add a service, add it to the topology (packages/contracts/src/topology.ts), one entry here and its sizing in
+ * dev.config.ts and prod.config.ts; its security group, repository, task, role, log group, scaling, scrape job and
+ * alarms follow (then UPDATE_BASELINE=1 for the new repository and log group).
  */
 export const TEAM_SERVICES = {
   gateway: {
-    kind: 'http',
-    port: 8080,
+    ...fromTopology('gateway'),
     pathPatterns: ['/api/*'],
     // claim-checked uploads in; every lake table out (pages, results, generation comparisons)
     storage: { read: ['lake/'], write: ['incoming/'] },
@@ -47,23 +54,16 @@ export const TEAM_SERVICES = {
     secrets: { AUTH_JWT_SECRET: { secret: 'auth-jwt' } },
   },
   processor: {
-    kind: 'worker',
-    port: 8081,
-    queue: 'processor.batch-accepted',
+    ...fromTopology('processor'),
     storage: { read: ['incoming/'], write: tablesForStage('processed').map((t) => tablePrefix(t)) },
   },
   corrector: {
-    kind: 'worker',
-    port: 8082,
-    queue: 'corrector.generation-produced',
+    ...fromTopology('corrector'),
     storage: { read: ['lake/estimates/'], write: tablesForStage('corrected').map((t) => tablePrefix(t)) },
   },
   notifier: {
-    kind: 'worker',
-    port: 8083,
-    // one active consumer calls the CRM (decision 0009); e-mails are sent by any replica
-    queue: 'notifier.crm',
-    extraQueues: ['notifier.mail'],
+    // notifier.crm (one active consumer calls the CRM, decision 0009) and notifier.mail (any replica sends)
+    ...fromTopology('notifier'),
     // moves every <queue>.dead message to the database and e-mails OPERATOR_EMAILS
     drainsDeadLetters: true,
     // no object storage at all: no S3 permission in its task role

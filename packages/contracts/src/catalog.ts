@@ -3,6 +3,7 @@
  * RabbitMQ topology every consumer queue follows. asyncapi.yaml documents the same facts for other languages;
  * a test keeps the two in agreement.
  */
+import type { ServiceName } from './topology';
 
 /** Topic exchange (durable) every message is published to, with routing key == message type. */
 export const EVENTS_EXCHANGE = 'genlake.events';
@@ -45,8 +46,6 @@ export const HEADERS = {
 /** `x-delivery-limit` of every consumer queue: a safety net for consumers that crash before acking. */
 export const DELIVERY_LIMIT = 10;
 export const CONTENT_TYPE = 'application/json';
-
-export type ServiceName = 'gateway' | 'processor' | 'corrector' | 'notifier';
 
 export interface RetryPolicy {
   /** Total attempts including the first delivery. */

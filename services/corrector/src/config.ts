@@ -1,10 +1,11 @@
+import { SERVICES } from '@genlake/contracts';
 import { baseConfigSchema, env } from '@genlake/kit';
 import { z } from 'zod';
 
 export const correctorConfigSchema = baseConfigSchema
   .extend({
     /** Health and metrics port. */
-    PORT: env.port(8082),
+    PORT: env.port(SERVICES.corrector.port),
     CORRECTOR_CONCURRENCY: env.int(2, 1, 64),
     CORRECTOR_PREFETCH: env.int(4, 1, 1000),
     /** Robust z-score above which an estimate is an outlier (Iglewicz & Hoaglin recommend 3.5). */

@@ -1,11 +1,12 @@
+import { SERVICES } from '@genlake/contracts';
 import { baseConfigSchema, env } from '@genlake/kit';
 import { z } from 'zod';
 
 export const gatewayConfigSchema = baseConfigSchema.extend({
-  PORT: env.port(8080),
+  PORT: env.port(SERVICES.gateway.port),
   HOST: z.string().default('0.0.0.0'),
   /** Where users reach genlake (links in emails point here). */
-  PUBLIC_BASE_URL: env.url('http://localhost:8080', ['http:', 'https:']),
+  PUBLIC_BASE_URL: env.url(`http://localhost:${SERVICES.gateway.port}`, ['http:', 'https:']),
   /**
    * Proxies in front of the gateway whose X-Forwarded-For entries are trusted (CloudFront + ALB = 2). With 0 the
    * address is the TCP peer's, so a client cannot choose its own address for the per-address limits.

@@ -1,3 +1,4 @@
+import { SERVICES } from '@genlake/contracts';
 import { baseConfigSchema, env } from '@genlake/kit';
 import { z } from 'zod';
 
@@ -36,7 +37,7 @@ const emailList = z
 export const notifierConfigSchema = baseConfigSchema
   .extend({
     /** Health and metrics port. */
-    PORT: env.port(8083),
+    PORT: env.port(SERVICES.notifier.port),
 
     // --- the CRM
     /** The CRM's events endpoint. */
@@ -93,7 +94,7 @@ export const notifierConfigSchema = baseConfigSchema
     /** The sender of every email. */
     MAIL_FROM: sender.default('genlake <no-reply@genlake.local>'),
     /** Where users reach genlake: links in emails (`<PUBLIC_BASE_URL>/batches/<id>`). */
-    PUBLIC_BASE_URL: env.url('http://localhost:8080', ['http:', 'https:']),
+    PUBLIC_BASE_URL: env.url(`http://localhost:${SERVICES.gateway.port}`, ['http:', 'https:']),
     /** Emails worked on at once by this process (any replica sends). */
     MAIL_CONCURRENCY: env.int(4, 1, 64),
     MAIL_PREFETCH: env.int(16, 1, 1000),

@@ -1,9 +1,10 @@
+import { SERVICES } from '@genlake/contracts';
 import { baseConfigSchema, env } from '@genlake/kit';
 import { z } from 'zod';
 
 export const processorConfigSchema = baseConfigSchema.extend({
   /** Health and metrics port. */
-  PORT: env.port(8081),
+  PORT: env.port(SERVICES.processor.port),
   /** Batches processed at once by one process (each runs DuckDB on all DUCKDB_THREADS). */
   PROCESSOR_CONCURRENCY: env.int(1, 1, 64),
   PROCESSOR_PREFETCH: env.int(2, 1, 1000),

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { buildMessage, CATALOG, type GenerationProducedV1 } from '@genlake/contracts';
+import { buildMessage, CATALOG, type GenerationProducedV1, QUEUES } from '@genlake/contracts';
 import {
   context,
   DeferError,
@@ -13,7 +13,7 @@ import type { EstimateCorrector } from '../correction/estimate.corrector';
 import type { CorrectionRepository, ManifestEntry } from './correction.repository';
 import { writeRowsAsParquet } from './lake-table.writer';
 
-export const CORRECTOR_CONSUMER = 'corrector.generation-produced';
+export const CORRECTOR_CONSUMER = QUEUES.correctorGenerationProduced;
 
 interface EstimateRow {
   estimate_id: number;

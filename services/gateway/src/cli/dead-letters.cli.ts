@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { SERVICES } from '@genlake/contracts';
 import { Command, Option } from 'commander';
 import { type CliIo, errorMessage, parseCommands, runAsMain } from './cli-io';
 
@@ -112,7 +113,7 @@ export async function runDeadLettersCli(argv: string[], io: CliIo): Promise<numb
   let code = 0;
   const program = new Command('dead-letters')
     .description('list, inspect and replay dead letters through the genlake API (operator role)')
-    .option('--api <url>', 'genlake API base URL', env.GENLAKE_API_URL || 'http://localhost:8080')
+    .option('--api <url>', 'genlake API base URL', env.GENLAKE_API_URL || `http://localhost:${SERVICES.gateway.port}`)
     .option('--email <address>', 'operator email to log in with (password from GENLAKE_PASSWORD)', env.GENLAKE_EMAIL)
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });

@@ -5,7 +5,7 @@ import type { CrmMessage, NotifyCrm } from './notify-crm.use-case';
 
 export const NOTIFIER_CRM_QUEUE = QUEUES.notifierCrm;
 /** The consumer's name in logs and metrics. */
-export const NOTIFIER_CRM_CONSUMER = 'notifier.crm';
+export const NOTIFIER_CRM_CONSUMER = NOTIFIER_CRM_QUEUE;
 
 /**
  * Deferrals a CRM message may go through before it is dead-lettered. A message waiting behind an earlier one of

@@ -5,7 +5,7 @@ import type { MailTrigger, SendMail } from './send-mail.use-case';
 
 export const NOTIFIER_MAIL_QUEUE = QUEUES.notifierMail;
 /** The consumer's name in the inbox, logs and metrics. */
-export const NOTIFIER_MAIL_CONSUMER = 'notifier.mail';
+export const NOTIFIER_MAIL_CONSUMER = NOTIFIER_MAIL_QUEUE;
 
 /**
  * Every message that may lead to an email. Any replica sends (an ordinary queue); retries: 3 attempts, then the

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import { type BatchAcceptedV1, buildMessage, CATALOG } from '@genlake/contracts';
+import { type BatchAcceptedV1, buildMessage, CATALOG, QUEUES } from '@genlake/contracts';
 import { context, type Logger, type ObjectStorage, PermanentError } from '@genlake/kit';
 import { type LakeEngine, objectKey, runWorkload, WORKLOAD_TABLES, WorkloadInputError } from '@genlake/lake';
 import type { BatchProcessingRepository, ManifestEntry } from './batch-processing.repository';
 import type { PayloadRepository } from './payload.repository';
 
-export const PROCESSOR_CONSUMER = 'processor.batch-accepted';
+export const PROCESSOR_CONSUMER = QUEUES.processorBatchAccepted;
 export const LAKE_SCHEMA_VERSION = 1;
 
 /**
