@@ -282,6 +282,14 @@ describe('failures', () => {
       ['/api/batches?status=bogus', 400],
       ['/api/batches?limit=0', 400],
       ['/api/batches?cursor=zzz', 400],
+      [
+        `/api/batches?cursor=${Buffer.from(JSON.stringify(['+275760-09-13T00:00:00.000Z', randomUUID()])).toString('base64url')}`,
+        400,
+      ],
+      [
+        `/api/batches?cursor=${Buffer.from(JSON.stringify(['-271821-04-20T00:00:00.000Z', randomUUID()])).toString('base64url')}`,
+        400,
+      ],
       [`/api/generations/${randomUUID()}/tables/observations`, 404],
       ['/api/datasets/nope/generations', 404],
       ['/api/batches?dataset=%00', 400],

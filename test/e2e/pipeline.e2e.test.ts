@@ -244,6 +244,25 @@ describe('pipeline end to end', () => {
     );
     expect(refused.status).toBe(400);
     expect(refused.body.message).toMatch(/value must be a number/);
+    // Extreme and repeated values are the client's mistake (400 with a reason), never an outage (503).
+    const cursorOf = (c: unknown) => Buffer.from(JSON.stringify(c)).toString('base64url');
+    const tablePage = `/api/generations/${processed.id}/tables/observations`;
+    for (const query of [
+      'order=value&order=ts',
+      'ts[gte]=%2B275760-09-13T00:00:00Z',
+      'ts[gte]=-271821-04-20T00:00:00Z',
+      'ts[gte]=10000-01-01T00:00:00Z',
+      'ts[gte]=',
+      'obs_id=9007199254740993',
+      'obs_id=1e21',
+      `cursor=${cursorOf({ o: 1e21 })}`,
+      `order=ts&cursor=${cursorOf({ k: ['+275760-09-13T00:00:00.000Z', 1] })}`,
+      'limit=1&limit=2',
+    ]) {
+      const res = await client.get<{ message: string }>(`${tablePage}?${query}`);
+      expect(res.status, `${query}: ${JSON.stringify(res.body)}`).toBe(400);
+      expect(typeof res.body.message, query).toBe('string');
+    }
     const search = await client.get<{ rows: Array<{ metric: string }> }>(
       `/api/generations/${processed.id}/tables/windows?q=PRESS&limit=5`,
     );

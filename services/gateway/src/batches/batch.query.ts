@@ -1,4 +1,5 @@
 import { ApiError } from '../api-error';
+import { decodeTimeKey, encodeTimeKey } from '../paging/keyset.cursor';
 import { presentBatch } from './batch.presenter';
 import type { BatchRepository, BatchStatus } from './batch.repository';
 import { checkDataset } from './batch.service';
@@ -16,21 +17,6 @@ export interface ListQuery {
   status?: string;
   limit?: string;
   cursor?: string;
-}
-
-function encodeCursor(createdAt: Date, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof createdAt === 'string' && !Number.isNaN(Date.parse(createdAt)) && UUID.test(id))
-      return { createdAt, id };
-  } catch {
-    // fall through
-  }
-  throw ApiError.badRequest('cursor is not one this API returned');
 }
 
 /** Reading batches: one batch with its generations, and keyset-paged lists. */
@@ -59,7 +45,7 @@ export class BatchQuery {
       dataset: query.dataset,
       status: query.status as BatchStatus | undefined,
       limit: limit + 1,
-      after: query.cursor ? decodeCursor(query.cursor) : undefined,
+      after: query.cursor ? decodeTimeKey(query.cursor) : undefined,
     });
     const page = rows.slice(0, limit);
     const generations = page.length ? await this.batches.generationsOfBatches(page.map((b) => b.id)) : [];
@@ -71,7 +57,7 @@ export class BatchQuery {
           generations.filter((g) => g.batch_id === b.id),
         ),
       ),
-      nextCursor: rows.length > limit && last ? encodeCursor(last.created_at, last.id) : null,
+      nextCursor: rows.length > limit && last ? encodeTimeKey({ micros: last.created_us, id: last.id }) : null,
     };
   }
 }

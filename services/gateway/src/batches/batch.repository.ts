@@ -1,4 +1,5 @@
 import type { OutboxMessage, Sql } from '@genlake/kit';
+import { beforeTimeKey, epochMicros, type TimeKey } from '../paging/keyset.cursor';
 
 export type BatchStatus = 'accepted' | 'processing' | 'correcting' | 'completed';
 
@@ -44,6 +45,11 @@ export interface BatchRow {
   completed_at: Date | null;
 }
 
+/** A listed batch, with its exact position for the next page's cursor. */
+export interface ListedBatchRow extends BatchRow {
+  created_us: string;
+}
+
 export interface GenerationSummaryRow {
   id: string;
   batch_id: string;
@@ -63,7 +69,7 @@ export interface ListFilter {
   dataset?: string;
   status?: BatchStatus;
   limit: number;
-  after?: { createdAt: string; id: string };
+  after?: TimeKey;
 }
 
 const BATCH_COLUMNS = `b.id, b.dataset_id, d.name as dataset, b.owner_id, b.status, b.record_count, b.options,
@@ -137,15 +143,16 @@ export class BatchRepository {
     return row;
   }
 
-  async list(filter: ListFilter): Promise<BatchRow[]> {
+  async list(filter: ListFilter): Promise<ListedBatchRow[]> {
     const sql = this.sql;
-    return sql<BatchRow[]>`
-      select ${sql.unsafe(BATCH_COLUMNS)} from batches b join datasets d on d.id = b.dataset_id
+    return sql<ListedBatchRow[]>`
+      select ${sql.unsafe(BATCH_COLUMNS)}, ${epochMicros(sql, 'b.created_at')} as created_us
+      from batches b join datasets d on d.id = b.dataset_id
       where true
         ${filter.ownerId ? sql`and b.owner_id = ${filter.ownerId}` : sql``}
         ${filter.dataset ? sql`and d.name = ${filter.dataset}` : sql``}
         ${filter.status ? sql`and b.status = ${filter.status}` : sql``}
-        ${filter.after ? sql`and (b.created_at, b.id) < (${filter.after.createdAt}::timestamptz, ${filter.after.id}::uuid)` : sql``}
+        ${filter.after ? sql`and ${beforeTimeKey(sql, 'b.created_at', 'b.id', filter.after)}` : sql``}
       order by b.created_at desc, b.id desc
       limit ${filter.limit}`;
   }

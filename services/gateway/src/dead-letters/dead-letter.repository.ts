@@ -1,4 +1,5 @@
 import type { OutboxMessage, OutboxRepository, Sql, TransactionSql } from '@genlake/kit';
+import { beforeTimeKey, epochMicros, type TimeKey } from '../paging/keyset.cursor';
 
 export interface DeadLetterRow {
   id: string;
@@ -16,11 +17,16 @@ export interface DeadLetterRow {
   replayed_by: string | null;
 }
 
+/** A listed dead letter, with its exact position for the next page's cursor. */
+export interface ListedDeadLetterRow extends DeadLetterRow {
+  dead_us: string;
+}
+
 export interface DeadLetterFilter {
   queue?: string;
   state: 'open' | 'replayed' | 'all';
   limit: number;
-  after?: { deadAt: string; id: string };
+  after?: TimeKey;
 }
 
 /** The dead letters the notifier keeps (table dead_letters); replays go out through the outbox. */
@@ -30,14 +36,14 @@ export class DeadLetterRepository {
     private readonly outbox: OutboxRepository,
   ) {}
 
-  list(filter: DeadLetterFilter): Promise<DeadLetterRow[]> {
+  list(filter: DeadLetterFilter): Promise<ListedDeadLetterRow[]> {
     const sql = this.sql;
-    return sql<DeadLetterRow[]>`
-      select * from dead_letters
+    return sql<ListedDeadLetterRow[]>`
+      select *, ${epochMicros(sql, 'dead_at')} as dead_us from dead_letters
       where true
         ${filter.queue ? sql`and queue = ${filter.queue}` : sql``}
         ${filter.state === 'open' ? sql`and replayed_at is null` : filter.state === 'replayed' ? sql`and replayed_at is not null` : sql``}
-        ${filter.after ? sql`and (dead_at, id) < (${filter.after.deadAt}::timestamptz, ${filter.after.id}::uuid)` : sql``}
+        ${filter.after ? sql`and ${beforeTimeKey(sql, 'dead_at', 'id', filter.after)}` : sql``}
       order by dead_at desc, id desc
       limit ${filter.limit}`;
   }

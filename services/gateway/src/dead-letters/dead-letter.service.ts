@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { HEADERS, QUEUES } from '@genlake/contracts';
 import { ApiError } from '../api-error';
 import { checkUuid } from '../batches/batch.query';
+import { decodeTimeKey, encodeTimeKey } from '../paging/keyset.cursor';
 import type { DeadLetterRepository, DeadLetterRow } from './dead-letter.repository';
 
 const KNOWN_QUEUES: readonly string[] = Object.values(QUEUES);
@@ -45,21 +46,6 @@ export function presentDeadLetter(row: DeadLetterRow, withBody: boolean) {
   };
 }
 
-function encodeCursor(row: DeadLetterRow): string {
-  return Buffer.from(JSON.stringify([row.dead_at.toISOString(), row.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { deadAt: string; id: string } {
-  try {
-    const [deadAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof deadAt === 'string' && !Number.isNaN(Date.parse(deadAt)) && typeof id === 'string')
-      return { deadAt, id: checkUuid(id, 'cursor id') };
-  } catch {
-    // fall through
-  }
-  throw ApiError.badRequest('cursor is not one this API returned');
-}
-
 /** What operators do with dead letters: list them, read one, send it back to its queue. */
 export class DeadLetterService {
   constructor(private readonly deadLetters: DeadLetterRepository) {}
@@ -78,12 +64,13 @@ export class DeadLetterService {
       queue: query.queue,
       state: state as (typeof STATES)[number],
       limit: limit + 1,
-      after: query.cursor ? decodeCursor(query.cursor) : undefined,
+      after: query.cursor ? decodeTimeKey(query.cursor) : undefined,
     });
     const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
     return {
       items: page.map((r) => presentDeadLetter(r, false)),
-      nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]) : null,
+      nextCursor: rows.length > limit && last ? encodeTimeKey({ micros: last.dead_us, id: last.id }) : null,
     };
   }
 

@@ -19,7 +19,12 @@ export function toPlain(value: unknown): Plain {
   if (Array.isArray(value)) return value.map(toPlain);
   const v = value as { items?: unknown[]; micros?: bigint; days?: number; toString(): string };
   if (Array.isArray(v.items)) return v.items.map(toPlain);
-  if (typeof v.micros === 'bigint') return new Date(Number(v.micros / 1000n)).toISOString();
+  if (typeof v.micros === 'bigint') {
+    // Microseconds kept when there are any, so that a timestamp in a cursor points at exactly its row.
+    const sub = ((v.micros % 1000n) + 1000n) % 1000n;
+    const iso = new Date(Number((v.micros - sub) / 1000n)).toISOString();
+    return sub === 0n ? iso : `${iso.slice(0, -1)}${String(sub).padStart(3, '0')}Z`;
+  }
   if (typeof v.days === 'number') return new Date(v.days * 86_400_000).toISOString().slice(0, 10);
   return v.toString();
 }

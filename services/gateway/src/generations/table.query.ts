@@ -8,6 +8,11 @@ const OPERATORS: Record<string, string> = { eq: '=', ne: '<>', lt: '<', lte: '<=
 const RESERVED = new Set(['limit', 'cursor', 'order', 'q']);
 const FILTER_KEY = /^([a-z_][a-z0-9_]*)(?:\[(eq|ne|lt|lte|gt|gte)\])?$/;
 
+/** Offsets beyond this are no page of any generation (DuckDB's offsets are 64-bit; JSON's safe integers end at 2^53). */
+const MAX_OFFSET = 2 ** 31;
+/** Filter times DuckDB and JavaScript both read exactly: years 1 to 9999. */
+const TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
 type Cursor = { k: [Plain, Plain] } | { o: number };
 
 function encodeCursor(c: Cursor): string {
@@ -18,11 +23,18 @@ function decodeCursor(raw: string): Cursor {
   try {
     const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
     if (c && Array.isArray(c.k) && c.k.length === 2) return c;
-    if (c && Number.isInteger(c.o) && c.o >= 0) return c;
+    if (c && Number.isSafeInteger(c.o) && c.o >= 0 && c.o <= MAX_OFFSET) return c;
   } catch {
     // fall through
   }
   throw ApiError.badRequest('cursor is not one this API returned');
+}
+
+/** The time as ISO 8601 UTC, keeping microseconds the input gave (Date keeps milliseconds only). */
+function microsIso(raw: string, ms: number): string {
+  const iso = new Date(ms).toISOString();
+  const sub = /\.\d{3}(\d{1,3})/.exec(raw)?.[1];
+  return sub ? `${iso.slice(0, -1)}${sub.padEnd(3, '0')}Z` : iso;
 }
 
 /** Checks a filter value against the column type, so DuckDB never sees a value it would reject. */
@@ -31,8 +43,10 @@ function parseValue(def: TableDefinition, column: string, raw: string): unknown 
   switch (col.type) {
     case 'int32':
     case 'int64': {
-      if (!/^-?\d{1,18}$/.test(raw)) throw ApiError.badRequest(`${column} must be an integer`);
-      return Number(raw);
+      const n = Number(raw);
+      if (!/^-?\d{1,16}$/.test(raw) || !Number.isSafeInteger(n))
+        throw ApiError.badRequest(`${column} must be an integer between -(2^53-1) and 2^53-1`);
+      return n;
     }
     case 'double': {
       const n = Number(raw);
@@ -44,9 +58,11 @@ function parseValue(def: TableDefinition, column: string, raw: string): unknown 
       return raw === 'true';
     case 'timestamp':
     case 'date': {
-      const t = Date.parse(raw);
-      if (Number.isNaN(t)) throw ApiError.badRequest(`${column} must be an ISO 8601 date or time`);
-      return new Date(t).toISOString();
+      const t = TIME.test(raw) ? Date.parse(raw) : Number.NaN;
+      const year = new Date(t).getUTCFullYear();
+      if (Number.isNaN(t) || year < 1 || year > 9999)
+        throw ApiError.badRequest(`${column} must be an ISO 8601 date or time between the years 1 and 9999`);
+      return microsIso(raw, t);
     }
     case 'string':
     case 'json':
@@ -91,6 +107,9 @@ export class TableQueryService {
       );
     }
     const pk = def.primaryKey[0];
+    for (const key of RESERVED) {
+      if (query[key] !== undefined && typeof query[key] !== 'string') throw ApiError.badRequest(`give ${key} once`);
+    }
     const limit = query.limit === undefined ? 100 : Number(query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > this.maxRows) {
       throw ApiError.badRequest(`limit must be an integer from 1 to ${this.maxRows}`);
