@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -237,6 +238,28 @@ describe('failures', () => {
       },
       { name: 'empty records', send: () => client.submitJson('x', []), status: 400, message: /no records/ },
       { name: 'bad complexity', send: () => client.submitJson('x', [record], 9), status: 400, message: /complexity/ },
+      ...['"3"', 'null', '[3]', 'true', '""', '2.5'].map((complexity) => ({
+        name: `complexity ${complexity}`,
+        send: () =>
+          client.post(
+            '/api/batches',
+            `{"dataset":"x","records":[${JSON.stringify(record)}],"options":{"complexity":${complexity}}}`,
+            {
+              'content-type': 'application/json',
+            },
+          ),
+        status: 400,
+        message: /options\.complexity must be integer/,
+      })),
+      {
+        name: 'options without complexity',
+        send: () =>
+          client.post('/api/batches', `{"dataset":"x","records":[${JSON.stringify(record)}],"options":{}}`, {
+            'content-type': 'application/json',
+          }),
+        status: 400,
+        message: /options\.complexity is required/,
+      },
       {
         name: 'JSON too large',
         send: () => client.submitJson('x', [...measurements({ count: 5000 })]),
@@ -299,6 +322,25 @@ describe('failures', () => {
       const res = await client.get<{ message: string }>(path);
       expect(res.status, path).toBe(status);
       expect(typeof res.body.message, path).toBe('string');
+    }
+    // What the HTTP parser refuses is answered in JSON with a reason too.
+    const { port } = new URL(gateway.url);
+    for (const [raw, reason] of [
+      ['GET /health/live HTTP/1.1\r\n\r\n', /Host header/],
+      ['NOT HTTP AT ALL\r\n\r\n', /could not be parsed/],
+    ] as const) {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => socket.write(raw));
+        let text = '';
+        socket.on('data', (chunk) => {
+          text += chunk;
+        });
+        socket.on('error', reject);
+        socket.on('close', () => resolve(text));
+      });
+      expect(answer, raw).toMatch(/^HTTP\/1\.1 400/);
+      const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+      expect(body.message, raw).toMatch(reason);
     }
   });
 

@@ -22,6 +22,31 @@ class PinoNestLogger implements LoggerService {
   }
 }
 
+/**
+ * What the HTTP parser refuses (no Host header in HTTP/1.1, a malformed request line, headers too large) is answered
+ * like every other error: JSON with a reason, then the connection is closed.
+ */
+export function answerClientError(err: NodeJS.ErrnoException, socket: import('node:net').Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : 400;
+  const body = JSON.stringify({
+    statusCode: status,
+    error: tooLarge ? 'Request Header Fields Too Large' : 'Bad Request',
+    message: tooLarge
+      ? 'the request headers are too large'
+      : `the request could not be parsed as HTTP${err.code ? ` (${err.code})` : ''}`,
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+      `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+      `connection: close\r\n\r\n${body}`,
+  );
+}
+
 export interface HttpAppOptions {
   /** Maximum size of a parsed (JSON) request body in bytes. Streams read their own limits. */
   bodyLimit?: number;
@@ -54,6 +79,9 @@ export async function createHttpApp(
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },
+    clientErrorHandler: answerClientError,
+    // Node's own check answers a missing Host with an empty 400; the onRequest hook below answers it in JSON.
+    http: { requireHostHeader: false },
   } as never);
   const app = await NestFactory.create<NestFastifyApplication>(RootModule, adapter, {
     logger: new PinoNestLogger(runtime.logger),
@@ -67,6 +95,13 @@ export async function createHttpApp(
     const correlationId = correlationIdFrom(request.headers['x-correlation-id']);
     void reply.header('x-correlation-id', correlationId);
     (request as { startedAt?: bigint }).startedAt = process.hrtime.bigint();
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      void reply
+        .code(400)
+        .header('connection', 'close')
+        .send({ statusCode: 400, error: 'Bad Request', message: 'HTTP/1.1 requests need a Host header' });
+      return;
+    }
     context.run({ correlationId }, done);
   });
   fastify.addHook('onResponse', (request, reply, done) => {

@@ -10,6 +10,7 @@ import type { GatewayConfig } from '../config';
 import { BatchIngestor, type IngestResult } from '../ingest/batch.ingestor';
 import type { AcceptedBatchWriter } from './accepted-batch.writer';
 import type { BatchRepository, BatchRow, NewBatch } from './batch.repository';
+import { checkBatchRequestEnvelope } from './batch-request.schema';
 
 export const DATASET_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
@@ -86,6 +87,7 @@ export class BatchService {
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
         throw ApiError.badRequest('the body must be a JSON object {"dataset", "records", "options"}');
       }
+      checkBatchRequestEnvelope(body);
       const unknownKeys = Object.keys(body).filter((k) => !['dataset', 'records', 'options'].includes(k));
       if (unknownKeys.length) throw ApiError.badRequest(`unknown field(s): ${unknownKeys.join(', ')}`);
       const b = body as { dataset?: unknown; records?: unknown; options?: unknown };
