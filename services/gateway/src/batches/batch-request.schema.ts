@@ -36,8 +36,20 @@ function reason(error: ErrorObject): string {
   return `${field || 'the body'} ${error.message ?? 'is not valid'}`;
 }
 
+/** A JSON body whose envelope follows batch-request.v1 (the dataset name and the records are checked after). */
+export interface BatchRequestEnvelope {
+  dataset: unknown;
+  records: unknown[];
+  options?: { complexity: number };
+}
+
+/** The dataset name rule of the contract (`batch-request.v1`'s `dataset.pattern`), for names given anywhere. */
+export const DATASET_PATTERN = new RegExp(
+  (getSchema('batch-request.v1').properties as { dataset: { pattern: string } }).dataset.pattern,
+);
+
 /** 400 naming the field when the JSON body is not a batch-request.v1 envelope. */
-export function checkBatchRequestEnvelope(body: unknown): void {
+export function checkBatchRequestEnvelope(body: unknown): asserts body is BatchRequestEnvelope {
   const validate = envelopeValidator();
   if (validate(body)) return;
   // The dataset name is checked next with the rule spelled out for people (checkDataset).

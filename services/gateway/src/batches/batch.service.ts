@@ -10,9 +10,7 @@ import type { GatewayConfig } from '../config';
 import { BatchIngestor, type IngestResult } from '../ingest/batch.ingestor';
 import type { AcceptedBatchWriter } from './accepted-batch.writer';
 import type { BatchRepository, BatchRow, NewBatch } from './batch.repository';
-import { checkBatchRequestEnvelope } from './batch-request.schema';
-
-export const DATASET_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+import { checkBatchRequestEnvelope, DATASET_PATTERN } from './batch-request.schema';
 
 export interface SubmitCommand {
   ownerId: string;
@@ -84,27 +82,13 @@ export class BatchService {
     let records: unknown[] | undefined;
     if (cmd.format === 'json') {
       const body = cmd.body;
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        throw ApiError.badRequest('the body must be a JSON object {"dataset", "records", "options"}');
-      }
       checkBatchRequestEnvelope(body);
-      const unknownKeys = Object.keys(body).filter((k) => !['dataset', 'records', 'options'].includes(k));
-      if (unknownKeys.length) throw ApiError.badRequest(`unknown field(s): ${unknownKeys.join(', ')}`);
-      const b = body as { dataset?: unknown; records?: unknown; options?: unknown };
-      datasetName = b.dataset;
-      if (b.options !== undefined) {
-        if (typeof b.options !== 'object' || b.options === null || Array.isArray(b.options)) {
-          throw ApiError.badRequest('options must be an object');
-        }
-        const extra = Object.keys(b.options).filter((k) => k !== 'complexity');
-        if (extra.length) throw ApiError.badRequest(`unknown option(s): ${extra.join(', ')}`);
-        complexityRaw = (b.options as { complexity?: unknown }).complexity;
-      }
-      if (!Array.isArray(b.records)) throw ApiError.badRequest('records must be an array of measurements');
-      if (b.records.length > this.config.MAX_RECORDS_PER_BATCH) {
+      datasetName = body.dataset;
+      complexityRaw = body.options?.complexity;
+      if (body.records.length > this.config.MAX_RECORDS_PER_BATCH) {
         throw new ApiError(413, `a batch holds at most ${this.config.MAX_RECORDS_PER_BATCH} records`);
       }
-      records = b.records;
+      records = body.records;
     }
     const dataset = checkDataset(datasetName);
     const complexity = parseComplexity(complexityRaw);

@@ -19,6 +19,7 @@
  * Checks are hand-written (no schema library, no regular expression on the hot path): this runs for every record
  * of every batch.
  */
+import { getSchema } from '@genlake/contracts';
 
 export interface NormalizedRecord {
   /** 0-based position of the record in its batch. */
@@ -33,12 +34,24 @@ export interface NormalizedRecord {
 
 export type NormalizeResult = { ok: true; record: NormalizedRecord } | { ok: false; error: string };
 
+const RECORD_SCHEMA = getSchema('record.v1') as {
+  properties: {
+    entity: { maxLength: number };
+    metric: { maxLength: number };
+    tags: { maxProperties: number; additionalProperties: { maxLength: number } };
+  };
+};
+
+/**
+ * The limits of a record: the lengths and the number of tags are the contract's (record.v1), read from it so the two
+ * cannot disagree; the tag key length and the years are the gateway's own, stricter rules.
+ */
 export const RECORD_LIMITS = {
-  entityMaxChars: 256,
-  metricMaxChars: 128,
-  maxTags: 64,
+  entityMaxChars: RECORD_SCHEMA.properties.entity.maxLength,
+  metricMaxChars: RECORD_SCHEMA.properties.metric.maxLength,
+  maxTags: RECORD_SCHEMA.properties.tags.maxProperties,
   tagKeyMaxChars: 128,
-  tagValueMaxChars: 1024,
+  tagValueMaxChars: RECORD_SCHEMA.properties.tags.additionalProperties.maxLength,
   minYear: 1970,
   maxYear: 9999,
 } as const;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { OutboxRepository } from '@genlake/kit';
+import { QUEUES } from '@genlake/contracts';
+import { OutboxRepository } from '@genlake/kit';
 import { setupTestServices, type TestServices } from '@genlake/testing';
 import fc from 'fast-check';
 import postgres from 'postgres';
@@ -35,6 +36,22 @@ describe('keyset cursors', () => {
   const base = Date.UTC(2026, 10, 1) * 1000;
   const micros = ([ms, us]: [number, number, number]) => String(base + ms * 1000 + us * 7);
 
+  /** Inserts each group's rows at its timestamp with `insert`; returns the ids in insertion order. */
+  async function insertGroups(
+    groups: [number, number, number][],
+    insert: (id: string, micros: string) => Promise<unknown>,
+  ): Promise<string[]> {
+    const ids: string[] = [];
+    for (const group of groups) {
+      for (let i = 0; i < group[2]; i++) {
+        const id = randomUUID();
+        ids.push(id);
+        await insert(id, micros(group));
+      }
+    }
+    return ids;
+  }
+
   async function pageAll<T>(
     fetchPage: (cursor?: string) => Promise<{ items: T[]; nextCursor: string | null }>,
   ): Promise<T[]> {
@@ -56,18 +73,14 @@ describe('keyset cursors', () => {
         const owner = `owner-${randomUUID()}`;
         const [dataset] = await sql<{ id: string }[]>`
           insert into datasets (name, owner_id) values (${`k-${randomUUID().slice(0, 8)}`}, ${owner}) returning id`;
-        const ids: string[] = [];
-        for (const group of groups) {
-          for (let i = 0; i < group[2]; i++) {
-            const id = randomUUID();
-            ids.push(id);
-            await sql`
-              insert into batches (id, dataset_id, owner_id, record_count, source_format, payload_kind, payload_key,
-                                   payload_bytes, payload_sha256, content_hash, correlation_id, created_at)
-              values (${id}, ${dataset!.id}, ${owner}, 1, 'json', 'object', 'k', 1, 'x', 'h', 'c',
-                      'epoch'::timestamptz + ${micros(group)}::bigint * interval '1 microsecond')`;
-          }
-        }
+        const ids = await insertGroups(
+          groups,
+          (id, at) => sql`
+            insert into batches (id, dataset_id, owner_id, record_count, source_format, payload_kind, payload_key,
+                                 payload_bytes, payload_sha256, content_hash, correlation_id, created_at)
+            values (${id}, ${dataset!.id}, ${owner}, 1, 'json', 'object', 'k', 1, 'x', 'h', 'c',
+                    'epoch'::timestamptz + ${at}::bigint * interval '1 microsecond')`,
+        );
         for (let limit = 1; limit <= ids.length + 1; limit++) {
           const listed = await pageAll((cursor) => query.list({ limit: String(limit), cursor }, owner));
           expect(listed.map((b) => b.id).sort()).toEqual([...ids].sort());
@@ -78,21 +91,17 @@ describe('keyset cursors', () => {
   });
 
   it('lists every dead letter exactly once at every page size', async () => {
-    const service = new DeadLetterService(new DeadLetterRepository(sql, {} as OutboxRepository));
+    const service = new DeadLetterService(new DeadLetterRepository(sql, new OutboxRepository(sql)));
     await fc.assert(
       fc.asyncProperty(timestamps, async (groups) => {
         await sql`delete from dead_letters`;
-        const ids: string[] = [];
-        for (const group of groups) {
-          for (let i = 0; i < group[2]; i++) {
-            const id = randomUUID();
-            ids.push(id);
-            await sql`
-              insert into dead_letters (id, queue, message_id, reason, body, dead_at)
-              values (${id}, 'notifier.crm', ${`m-${id}`}, 'r', '{}',
-                      'epoch'::timestamptz + ${micros(group)}::bigint * interval '1 microsecond')`;
-          }
-        }
+        const ids = await insertGroups(
+          groups,
+          (id, at) => sql`
+            insert into dead_letters (id, queue, message_id, reason, body, dead_at)
+            values (${id}, ${QUEUES.notifierCrm}, ${`m-${id}`}, 'r', '{}',
+                    'epoch'::timestamptz + ${at}::bigint * interval '1 microsecond')`,
+        );
         for (let limit = 1; limit <= ids.length + 1; limit++) {
           const listed = await pageAll((cursor) => service.list({ limit: String(limit), state: 'all', cursor }));
           expect(listed.map((d) => d.id).sort()).toEqual([...ids].sort());
