@@ -3,6 +3,7 @@ export * from './database/database';
 export * from './database/inbox.repository';
 export * from './database/outbox.repository';
 export * from './http/create-app';
+export * from './http/dependency.errors';
 export * from './http/health.controller';
 export * from './http/http-exception.filter';
 export * from './http/kit.module';

@@ -32,6 +32,7 @@ void runService('gateway', checkedGatewayConfigSchema, async (runtime) => {
       authPerAddress: config.RATE_LIMIT_AUTH_PER_ADDRESS,
     },
     logger,
+    runtime.metrics,
   );
   const app = await createHttpApp(GatewayModule.create(runtime, engine, events, workDir, tokens), runtime, {
     bodyLimit: config.JSON_BODY_MAX_BYTES,

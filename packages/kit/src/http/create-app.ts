@@ -89,7 +89,7 @@ export async function createHttpApp(
     // The JSON parser is registered below.
     bodyParser: false,
   });
-  app.useGlobalFilters(new JsonExceptionFilter(runtime.logger));
+  app.useGlobalFilters(new JsonExceptionFilter(runtime.logger, runtime.metrics));
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
     const correlationId = correlationIdFrom(request.headers['x-correlation-id']);

@@ -1,15 +1,23 @@
+import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Logger } from '../logging/logger';
+import type { Metrics } from '../observability/metrics';
+import { isDependencyUnavailable } from './dependency.errors';
 
 /**
- * Every error answer is JSON `{statusCode, error, message}`; unexpected failures become a plain
- * 503 "try again" (the web app retries) and are logged with the stack, which never reaches the client.
+ * Every error answer is JSON `{statusCode, error, message}`. A dependency that cannot be reached (Postgres, the
+ * broker, object storage) is an outage the client waits out: 503 + Retry-After. Anything else unexpected is a fault
+ * of ours that a retry does not cure: 500 with an error id, which is logged with the stack (never sent to the
+ * client) and counted in `genlake_http_unexpected_errors_total`, so it is alerted on instead of retried forever.
  */
 @Catch()
 export class JsonExceptionFilter implements ExceptionFilter {
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly metrics?: Metrics,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
@@ -39,14 +47,47 @@ export class JsonExceptionFilter implements ExceptionFilter {
       });
       return;
     }
-    this.logger.error(
-      { err: exception instanceof Error ? { message: exception.message, stack: exception.stack } : String(exception) },
-      'unhandled error',
-    );
-    void reply.status(503).header('retry-after', '5').send({
-      statusCode: 503,
-      error: 'Service Unavailable',
-      message: 'the request could not be completed now; retry shortly',
-    });
+    const answer = answerUnexpected(exception, this.logger, this.metrics);
+    void reply.status(answer.status).headers(answer.headers).send(answer.body);
   }
+}
+
+export interface ErrorAnswer {
+  status: 500 | 503;
+  headers: Record<string, string>;
+  body: { statusCode: number; error: string; message: string; errorId?: string };
+}
+
+/**
+ * The answer to an error nobody turned into an HTTP error: 503 + Retry-After when a dependency is unavailable,
+ * otherwise 500 with an error id that is logged (with the stack) and counted. The one place that decides it, for
+ * route handlers (JsonExceptionFilter) and hooks (the gateway's request guard) alike.
+ */
+export function answerUnexpected(exception: unknown, logger: Logger, metrics?: Metrics): ErrorAnswer {
+  const err = exception instanceof Error ? { message: exception.message, stack: exception.stack } : String(exception);
+  if (isDependencyUnavailable(exception)) {
+    logger.warn({ err }, 'a dependency is unavailable');
+    return {
+      status: 503,
+      headers: { 'retry-after': '5' },
+      body: {
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message: 'the request could not be completed now; retry shortly',
+      },
+    };
+  }
+  const errorId = randomUUID();
+  logger.error({ err, errorId }, 'unexpected error');
+  metrics?.unexpectedErrors.inc();
+  return {
+    status: 500,
+    headers: {},
+    body: {
+      statusCode: 500,
+      error: 'Internal Server Error',
+      message: `an unexpected error occurred; it is logged as ${errorId}`,
+      errorId,
+    },
+  };
 }

@@ -9,6 +9,7 @@ export class Metrics {
   readonly outboxFailures: Counter;
   readonly deadLetters: Counter<'queue'>;
   readonly httpSeconds: Histogram<'method' | 'route' | 'status'>;
+  readonly unexpectedErrors: Counter;
   private pendingOutbox: (() => Promise<number>) | undefined;
 
   constructor(service: string) {
@@ -57,6 +58,11 @@ export class Metrics {
       help: 'HTTP request duration by route and status',
       labelNames: ['method', 'route', 'status'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [this.registry],
+    });
+    this.unexpectedErrors = new Counter({
+      name: 'genlake_http_unexpected_errors_total',
+      help: 'HTTP requests answered 500: an unexpected fault of the service (each logged with its error id)',
       registers: [this.registry],
     });
   }

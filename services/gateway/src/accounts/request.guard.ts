@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import type { Logger } from '@genlake/kit';
+import { answerUnexpected, type Logger, type Metrics } from '@genlake/kit';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { type AccessTokenIssuer, InvalidTokenError } from './access-token.issuer';
@@ -27,6 +27,7 @@ export class RequestGuard {
     private readonly tokens: AccessTokenIssuer,
     limits: RequestLimits,
     private readonly logger: Logger,
+    private readonly metrics?: Metrics,
   ) {
     this.perAddress = new RateLimiterMemory({ keyPrefix: 'address', points: limits.perAddress, duration: 60 });
     this.perUser = new RateLimiterMemory({ keyPrefix: 'user', points: limits.perUser, duration: 60 });
@@ -38,8 +39,8 @@ export class RequestGuard {
       try {
         await this.check(request as AuthenticatedRequest, reply);
       } catch (err) {
-        this.logger.error({ err: (err as Error).message }, 'request guard failed');
-        return deny(reply, 503, 'the request could not be completed now; retry shortly', { 'retry-after': '5' });
+        const answer = answerUnexpected(err, this.logger, this.metrics);
+        return reply.code(answer.status).headers(answer.headers).send(answer.body);
       }
     });
   }
