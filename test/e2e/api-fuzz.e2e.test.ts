@@ -76,8 +76,28 @@ const hostileString = fc.oneof(
     'a'.repeat(300),
     '\ud800',
     '2026-02-30T00:00:00Z',
+    // the extremes of JavaScript dates and numbers, and exponent notation
+    '+275760-09-13T00:00:00Z',
+    '-271821-04-20T00:00:00Z',
+    '10000-01-01T00:00:00Z',
+    '9007199254740993',
+    '-9007199254740993',
+    '1e21',
+    '2.5e3',
+    '0x10',
   ),
   fc.uuid(),
+  // cursors a client could forge: the API's shapes with extreme values
+  fc
+    .constantFrom<unknown>(
+      ['+275760-09-13T00:00:00.000Z', '00000000-0000-4000-8000-000000000000'],
+      ['99999999999999999999', '00000000-0000-4000-8000-000000000000'],
+      { o: 1e21 },
+      { o: -1 },
+      { k: ['+275760-09-13T00:00:00.000Z', 1] },
+      { k: [9007199254740993, 9007199254740993] },
+    )
+    .map((c) => Buffer.from(JSON.stringify(c)).toString('base64url')),
 );
 
 const hostileJson = fc.oneof(
@@ -159,6 +179,9 @@ describe('the gateway under generated requests', () => {
               'state',
               'queue',
               'complexity',
+              'ts[gte]',
+              'obs_id',
+              'value[lt]',
             ),
             hostileString,
           ),
