@@ -85,7 +85,7 @@ describe('accounts, mail and the CRM end to end', () => {
       const got = mail.messagesTo(email);
       return got.length ? got : undefined;
     });
-    const link = /https:\/\/genlake\.example\/api\/auth\/confirm\?token=[A-Za-z0-9_-]+/.exec(confirmation.Text)?.[0];
+    const link = /https:\/\/genlake\.example\/confirm\?token=[A-Za-z0-9_-]+/.exec(confirmation.Text)?.[0];
     expect(link, confirmation.Text).toBeDefined();
     const token = new URL(link!).searchParams.get('token');
 
@@ -105,7 +105,7 @@ describe('accounts, mail and the CRM end to end', () => {
     const done = await until('the batch-completed email', () =>
       mail.messagesTo(email).find((m) => m.Text.includes(batchId)),
     );
-    expect(done.Text).toContain('https://genlake.example/batches/');
+    expect(done.Text).toContain(`https://genlake.example/batches/${batchId}`);
     expect(mail.messagesTo(email)).toHaveLength(2);
 
     // The CRM got the new user, then the batch: once each, in that order.

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { SERVICES } from '@genlake/contracts';
 import { baseConfigSchema, env } from '@genlake/kit';
 import { z } from 'zod';
@@ -47,6 +48,14 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   /** Rows a table page may hold. */
   PAGE_MAX_ROWS: env.int(1000, 1, 100_000),
   RESULT_MAX_ROWS: env.int(1_000_000, 1, 50_000_000),
+  /** The built web app served at / (services/web/dist); without an index.html there the gateway serves the API only. */
+  WEB_DIST_DIR: z
+    .string()
+    .min(1)
+    .default(resolve(__dirname, '..', '..', 'web', 'dist'))
+    .transform((dir) => resolve(dir)),
+  /** Unfinished and unclaimed resumable uploads are deleted this long after they were created. */
+  UPLOAD_EXPIRY_HOURS: env.int(24, 1, 24 * 30),
 });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

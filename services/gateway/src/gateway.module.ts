@@ -26,6 +26,9 @@ import { ResultService } from './generations/result.service';
 import { TableQueryService } from './generations/table.query';
 import { OpenApiController } from './openapi.controller';
 import { BATCH_REPOSITORY, GATEWAY_CONFIG } from './tokens';
+import { UploadController } from './uploads/upload.controller';
+import type { UploadStore } from './uploads/upload.store';
+import { UploadBatchService } from './uploads/upload-batch.service';
 
 @Module({})
 export class GatewayModule {
@@ -36,6 +39,7 @@ export class GatewayModule {
     events: BatchEvents,
     workDir: string,
     tokens: AccessTokenIssuer,
+    uploads: UploadStore,
   ): DynamicModule {
     const config = runtime.config;
     const outbox = new OutboxRepository(runtime.sql);
@@ -58,6 +62,7 @@ export class GatewayModule {
     );
     const batches = new BatchRepository(runtime.sql);
     const writer = new AcceptedBatchWriter(runtime.sql, batches);
+    const submitter = new BatchService(batches, writer, runtime.storage, config, workDir);
     const generations = new GenerationRepository(runtime.sql);
     const lake = new LakeReader(
       engine,
@@ -69,7 +74,14 @@ export class GatewayModule {
     );
     return {
       module: GatewayModule,
-      controllers: [AuthController, BatchController, GenerationController, DeadLetterController, OpenApiController],
+      controllers: [
+        AuthController,
+        BatchController,
+        UploadController,
+        GenerationController,
+        DeadLetterController,
+        OpenApiController,
+      ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: AccountService, useValue: accounts },
@@ -78,7 +90,8 @@ export class GatewayModule {
           useValue: new DeadLetterService(new DeadLetterRepository(runtime.sql, outbox)),
         },
         { provide: BATCH_REPOSITORY, useValue: batches },
-        { provide: BatchService, useValue: new BatchService(batches, writer, runtime.storage, config, workDir) },
+        { provide: BatchService, useValue: submitter },
+        { provide: UploadBatchService, useValue: new UploadBatchService(uploads, submitter) },
         { provide: BatchQuery, useValue: new BatchQuery(batches) },
         { provide: BatchEvents, useValue: events },
         { provide: ResultService, useValue: new ResultService(generations, lake, config.RESULT_MAX_ROWS) },

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import fastifyCookie from '@fastify/cookie';
 import { createHttpApp, listen, runService } from '@genlake/kit';
 import { LakeEngine } from '@genlake/lake';
 import { migrate } from '@genlake/migrations';
@@ -7,6 +8,9 @@ import { RequestGuard } from './accounts/request.guard';
 import { checkedGatewayConfigSchema } from './config';
 import { BatchEvents } from './events/batch-events.service';
 import { GatewayModule } from './gateway.module';
+import { installUploadRoutes } from './uploads/upload.routes';
+import { UploadStore } from './uploads/upload.store';
+import { serveWebApp } from './web/web-app.static';
 
 const STREAM_TYPES = ['text/csv', 'application/x-ndjson', 'application/ndjson'];
 
@@ -34,11 +38,29 @@ void runService('gateway', checkedGatewayConfigSchema, async (runtime) => {
     logger,
     runtime.metrics,
   );
-  const app = await createHttpApp(GatewayModule.create(runtime, engine, events, workDir, tokens), runtime, {
+  const uploads = new UploadStore(runtime.storage, {
+    storageUrl: config.STORAGE_URL,
+    s3: {
+      region: config.S3_REGION,
+      endpoint: config.S3_ENDPOINT,
+      accessKeyId: config.S3_ACCESS_KEY_ID,
+      secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+    },
+    expiryHours: config.UPLOAD_EXPIRY_HOURS,
+  });
+  const expiry = setInterval(() => {
+    uploads.deleteExpired().catch((err: Error) => logger.warn({ err: err.message }, 'deleting expired uploads failed'));
+  }, 3_600_000);
+  expiry.unref();
+  runtime.onShutdown('uploads', async () => clearInterval(expiry));
+  const module = GatewayModule.create(runtime, engine, events, workDir, tokens, uploads);
+  const app = await createHttpApp(module, runtime, {
     bodyLimit: config.JSON_BODY_MAX_BYTES,
     trustProxyHops: config.TRUST_PROXY_HOPS,
-    configure: (nest) => {
+    configure: async (nest) => {
       const fastify = nest.getHttpAdapter().getInstance();
+      // The browser's refresh token (accounts/session.cookie.ts).
+      await nest.register(fastifyCookie as never);
       // Authentication and rate limits run before any body is read.
       guard.install(fastify);
       // CSV and NDJSON bodies reach the handler as streams; the ingestor enforces their size limit.
@@ -49,6 +71,8 @@ void runService('gateway', checkedGatewayConfigSchema, async (runtime) => {
         { parseAs: 'string', bodyLimit: 4096 },
         (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
       );
+      installUploadRoutes(fastify, uploads, { maxBytes: config.STREAM_BODY_MAX_BYTES, logger });
+      await serveWebApp(nest, config.WEB_DIST_DIR, logger);
     },
   });
   await runtime.startRelay();

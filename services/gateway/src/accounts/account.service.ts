@@ -275,7 +275,7 @@ export class AccountService {
     const token = newOpaqueToken();
     const expiresAt = new Date(Date.now() + this.settings.confirmationTtlHours * 3_600_000);
     await this.accounts.insertConfirmation(tx, userId, hashOpaqueToken(token), expiresAt);
-    const url = new URL('/api/auth/confirm', this.settings.publicBaseUrl);
+    const url = new URL('/confirm', this.settings.publicBaseUrl);
     url.searchParams.set('token', token);
     return { url: url.toString(), expiresAt };
   }

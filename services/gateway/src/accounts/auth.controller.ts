@@ -2,11 +2,21 @@ import { Body, Controller, Get, HttpCode, Inject, Patch, Post, Query, Req, Res }
 import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { GatewayConfig } from '../config';
 import { parseBody } from '../request-body';
+import { GATEWAY_CONFIG } from '../tokens';
 import { AccountService } from './account.service';
+import { looksLikeOpaqueToken } from './opaque-token';
 import { PASSWORD_MAX_LENGTH } from './password.policy';
 import { CurrentUser, type Principal } from './principal';
 import type { RouteAccess } from './route-access';
+import {
+  clearCookieSession,
+  REFRESH_COOKIE,
+  refreshTokenFromCookie,
+  sendCookieSession,
+  wantsCookieSession,
+} from './session.cookie';
 
 // Lengths are checked loosely here (a too-long string is a 400 before any hashing) and precisely by the services.
 const email = z.string().max(320);
@@ -29,7 +39,14 @@ function escapeHtml(s: string): string {
 
 @Controller('api')
 export class AuthController {
-  constructor(@Inject(AccountService) private readonly accounts: AccountService) {}
+  constructor(
+    @Inject(AccountService) private readonly accounts: AccountService,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  private cookieMode(req: FastifyRequest): boolean {
+    return wantsCookieSession(req, this.config.PUBLIC_BASE_URL);
+  }
 
   @Post('auth/register')
   @RouteConfig(PUBLIC)
@@ -83,33 +100,52 @@ export class AuthController {
     return { message: 'if an unconfirmed account has this address, a new confirmation link is on its way' };
   }
 
+  /** With `X-Genlake-Session: cookie` the refresh token is set as a cookie and left out of the body. */
   @Post('auth/login')
   @RouteConfig(PUBLIC)
   @HttpCode(200)
-  login(@Body() body: unknown, @Req() req: FastifyRequest) {
+  async login(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const cookie = this.cookieMode(req);
     const input = parseBody(LoginBody, body);
-    return this.accounts.login(input.email, input.password, req.ip);
+    const pair = await this.accounts.login(input.email, input.password, req.ip);
+    return cookie ? sendCookieSession(reply, pair) : pair;
   }
 
+  /** The cookie form sends no body: the cookie is read, rotated (a new Set-Cookie) and a new access token returned. */
   @Post('auth/refresh')
   @RouteConfig(PUBLIC)
   @HttpCode(200)
-  refresh(@Body() body: unknown) {
-    return this.accounts.refresh(parseBody(RefreshBody, body).refreshToken);
+  async refresh(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    if (!this.cookieMode(req)) return this.accounts.refresh(parseBody(RefreshBody, body).refreshToken);
+    const pair = await this.accounts.refresh(refreshTokenFromCookie(req)).catch((err: unknown) => {
+      clearCookieSession(reply);
+      throw err;
+    });
+    return sendCookieSession(reply, pair);
   }
 
   @Post('auth/logout')
   @RouteConfig(PUBLIC)
   @HttpCode(204)
-  async logout(@Body() body: unknown) {
-    await this.accounts.logout(parseBody(RefreshBody, body).refreshToken);
+  async logout(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    if (!this.cookieMode(req)) return this.accounts.logout(parseBody(RefreshBody, body).refreshToken);
+    const token = req.cookies?.[REFRESH_COOKIE];
+    if (looksLikeOpaqueToken(token)) await this.accounts.logout(token);
+    clearCookieSession(reply);
   }
 
   @Post('auth/password')
   @HttpCode(200)
-  changePassword(@CurrentUser() user: Principal, @Body() body: unknown, @Req() req: FastifyRequest) {
+  async changePassword(
+    @CurrentUser() user: Principal,
+    @Body() body: unknown,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const cookie = this.cookieMode(req);
     const input = parseBody(PasswordBody, body);
-    return this.accounts.changePassword(user, input.currentPassword, input.newPassword, req.ip);
+    const pair = await this.accounts.changePassword(user, input.currentPassword, input.newPassword, req.ip);
+    return cookie ? sendCookieSession(reply, pair) : pair;
   }
 
   @Get('account')
