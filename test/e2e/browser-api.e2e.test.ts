@@ -325,6 +325,7 @@ describe('the gateway for the web app', () => {
             'the upload offset',
             () => head(client, location),
             (r) => r.status === 200,
+            60_000,
           )
         ).headers.get('upload-offset'),
       );
