@@ -228,6 +228,9 @@ describe('the gateway for the web app', () => {
       expect((await fetch(`${gateway.url}/assets/index-00000000.js`)).status).toBe(404);
       const traversal = await fetch(`${gateway.url}/%2e%2e/%2e%2e/package.json`);
       expect(await traversal.text()).not.toContain('"workspaces"');
+      const invalid = await fetch(`${gateway.url}/batches/%FF`);
+      expect(invalid.status).toBe(400);
+      expect(typeof (await invalid.json()).message).toBe('string');
 
       const api = await fetch(`${gateway.url}/api/no-such-route`);
       expect(api.status).toBe(404);

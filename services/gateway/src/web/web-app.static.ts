@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { Logger } from '@genlake/kit';
@@ -34,13 +35,19 @@ export async function serveWebApp(app: NestFastifyApplication, root: string, log
     cacheControl: false,
     etag: true,
     lastModified: true,
-    setHeaders: (reply: FastifyReply, path: string) => {
-      void reply.header('cache-control', cacheControlOf(path.slice(root.length + 1)));
+    // called with the raw response (@fastify/static 9)
+    setHeaders: (res: ServerResponse, path: string) => {
+      res.setHeader('cache-control', cacheControlOf(path.slice(root.length + 1)));
     },
   });
   const fastify = app.getHttpAdapter().getInstance();
   const handler = (request: FastifyRequest, reply: FastifyReply) => {
-    const path = decodeURIComponent(request.url.split('?', 1)[0]);
+    let path: string;
+    try {
+      path = decodeURIComponent(request.url.split('?', 1)[0]);
+    } catch {
+      return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'the path is not valid UTF-8' });
+    }
     // The gateway's own not-found answer (JSON; 405 where another method exists).
     if (NOT_THE_APP.test(path)) return reply.callNotFound();
     void reply.headers(WEB_SECURITY_HEADERS);
