@@ -34,7 +34,7 @@ async function confirmationLink(email) {
       const found = (list.messages ?? []).find((m) => (m.To ?? []).some((t) => t.Address === email));
       if (found) {
         const message = await (await fetch(`${values.mail}/api/v1/message/${found.ID}`)).json();
-        const link = /https?:\/\/\S+\/api\/auth\/confirm\?token=[A-Za-z0-9_-]+/.exec(message.Text ?? '');
+        const link = /https?:\/\/\S+\/(?:api\/auth\/)?confirm\?token=[A-Za-z0-9_-]+/.exec(message.Text ?? '');
         if (link) return link[0];
       }
     } catch {

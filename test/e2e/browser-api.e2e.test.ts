@@ -230,7 +230,7 @@ describe('the gateway for the web app', () => {
       expect(await traversal.text()).not.toContain('"workspaces"');
       const invalid = await fetch(`${gateway.url}/batches/%FF`);
       expect(invalid.status).toBe(400);
-      expect(typeof (await invalid.json()).message).toBe('string');
+      expect(typeof ((await invalid.json()) as { message?: unknown }).message).toBe('string');
 
       const api = await fetch(`${gateway.url}/api/no-such-route`);
       expect(api.status).toBe(404);
@@ -244,6 +244,10 @@ describe('the gateway for the web app', () => {
       expect((await fetch(`${bare.url}/health/ready`)).status).toBe(200);
       const log = await readFile(join(workDir, 'logs', 'bare', 'gateway.log'), 'utf8');
       expect(log).toContain('the web app is not built');
+      // The emailed confirmation link (/confirm) still works: the gateway's own page with its button answers it.
+      const confirm = await fetch(`${bare.url}/confirm?token=abc`, { redirect: 'manual' });
+      expect(confirm.status).toBe(302);
+      expect(confirm.headers.get('location')).toBe('/api/auth/confirm?token=abc');
     });
   });
 

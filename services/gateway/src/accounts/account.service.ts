@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { buildMessage, CATALOG } from '@genlake/contracts';
 import { context, type OutboxRepository, type TransactionSql } from '@genlake/kit';
 import { ApiError } from '../api-error';
+import { WEB_APP_ROUTES } from '../web/web-app.routes';
 import type { AccessTokenIssuer } from './access-token.issuer';
 import type { AccountRepository, UserRow } from './account.repository';
 import type { LoginThrottle } from './login.throttle';
@@ -275,7 +276,7 @@ export class AccountService {
     const token = newOpaqueToken();
     const expiresAt = new Date(Date.now() + this.settings.confirmationTtlHours * 3_600_000);
     await this.accounts.insertConfirmation(tx, userId, hashOpaqueToken(token), expiresAt);
-    const url = new URL('/confirm', this.settings.publicBaseUrl);
+    const url = new URL(WEB_APP_ROUTES.confirm, this.settings.publicBaseUrl);
     url.searchParams.set('token', token);
     return { url: url.toString(), expiresAt };
   }

@@ -81,8 +81,10 @@ export class UploadStore {
     let upload: Upload;
     try {
       upload = await this.datastore.getUpload(id);
-    } catch {
-      return undefined;
+    } catch (err) {
+      // Only "there is no such upload" is an answer; an unreachable store is an outage (503), not a 404.
+      if (isNotFound(err)) return undefined;
+      throw err;
     }
     return {
       id: uploadId as string,
@@ -103,4 +105,10 @@ export class UploadStore {
   async deleteExpired(): Promise<number> {
     return this.datastore.deleteExpired();
   }
+}
+
+/** The stores' ways of saying that an upload does not exist (tus' FILE_NOT_FOUND, S3's NoSuchKey, a missing file). */
+function isNotFound(err: unknown): boolean {
+  const e = err as { status_code?: number; name?: string; Code?: string; code?: string } | undefined;
+  return e?.status_code === 404 || e?.name === 'NoSuchKey' || e?.Code === 'NoSuchKey' || e?.code === 'ENOENT';
 }

@@ -1,6 +1,7 @@
 /**
- * The response headers of the web app's files. CloudFront's response headers policy sends the same set in AWS
- * (docs/security.md); a change here is a change there.
+ * The response headers of the web app's files when the gateway serves them (`npm start`, compose). In AWS the files
+ * come from S3 through CloudFront, whose response headers policy must send the same set (not configured yet in
+ * infra/src/stacks/edge.stack.ts: see docs/security.md).
  */
 export const WEB_CONTENT_SECURITY_POLICY = [
   "default-src 'self'",

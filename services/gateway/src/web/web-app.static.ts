@@ -6,6 +6,10 @@ import type { Logger } from '@genlake/kit';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IMMUTABLE_CACHE, REVALIDATE_CACHE, WEB_SECURITY_HEADERS } from './security-headers';
+import { WEB_APP_ROUTES } from './web-app.routes';
+
+/** The gateway's own confirmation page (a button that posts the token), for when the app is not built. */
+const GATEWAY_CONFIRM_PAGE = '/api/auth/confirm';
 
 /** Paths the web app never answers: the API and the service endpoints keep their own 404s. */
 const NOT_THE_APP = /^\/(api|health|metrics)(\/|$)/;
@@ -27,6 +31,14 @@ export async function serveWebApp(app: NestFastifyApplication, root: string, log
       { webDistDir: root },
       'the web app is not built (no index.html in WEB_DIST_DIR): serving the API only; `npm run build` builds it',
     );
+    // The emailed confirmation link names the app's page; without the app the gateway's own page answers it.
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .get(WEB_APP_ROUTES.confirm, { config: { public: true } }, (request, reply) => {
+        const query = request.url.indexOf('?');
+        return reply.redirect(`${GATEWAY_CONFIRM_PAGE}${query === -1 ? '' : request.url.slice(query)}`, 302);
+      });
     return false;
   }
   await app.register(fastifyStatic as never, {
