@@ -63,6 +63,21 @@ void runService('gateway', checkedGatewayConfigSchema, async (runtime) => {
       await nest.register(fastifyCookie as never);
       // Authentication and rate limits run before any body is read.
       guard.install(fastify);
+      // A stream that announces more than the limit is refused before a byte of its body is read.
+      fastify.addHook('onRequest', async (request, reply) => {
+        const type = request.headers['content-type']?.split(';', 1)[0].trim().toLowerCase();
+        if (!type || !STREAM_TYPES.includes(type)) return;
+        const length = Number(request.headers['content-length']);
+        if (!(length > config.STREAM_BODY_MAX_BYTES)) return;
+        return reply
+          .code(413)
+          .header('connection', 'close')
+          .send({
+            statusCode: 413,
+            error: 'Payload Too Large',
+            message: `the body announces ${length} bytes; at most ${config.STREAM_BODY_MAX_BYTES} are accepted`,
+          });
+      });
       // CSV and NDJSON bodies reach the handler as streams; the ingestor enforces their size limit.
       fastify.addContentTypeParser(STREAM_TYPES, (_req, payload, done) => done(null, payload));
       // The confirmation page posts a form.

@@ -50,6 +50,21 @@ export const baseConfigSchema = z.object({
   /** Largest local copy of remote lake files kept in WORK_DIR (least recently used files are dropped). */
   LAKE_CACHE_MAX_BYTES: env.int(2 * 1024 ** 3, 1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: env.int(30_000, 1_000, 600_000),
+  /** A client must send its request headers within this (Node's headersTimeout). */
+  HTTP_HEADERS_TIMEOUT_MS: env.int(20_000, 1_000, 600_000),
+  /**
+   * A whole request, body included, must arrive within this (Node's requestTimeout): 10 minutes carry a 5 MiB upload
+   * chunk at 9 KB/s or a 100 MB body at 170 KB/s; larger files on slow links go through the resumable uploads.
+   */
+  HTTP_REQUEST_TIMEOUT_MS: env.int(600_000, 1_000, 86_400_000),
+  /** An idle keep-alive connection is closed after this (above the AWS load balancer's 60 s, so it closes first). */
+  HTTP_IDLE_TIMEOUT_MS: env.int(65_000, 1_000, 3_600_000),
+  /**
+   * A request body arriving slower than this, measured over HTTP_BODY_RATE_WINDOW_MS, is cut off (a client trickling
+   * bytes would otherwise hold its socket until HTTP_REQUEST_TIMEOUT_MS); 0 turns the check off.
+   */
+  HTTP_MIN_BODY_BYTES_PER_SECOND: env.int(512, 0, 1024 ** 3),
+  HTTP_BODY_RATE_WINDOW_MS: env.int(30_000, 500, 600_000),
 });
 
 export type BaseConfig = z.infer<typeof baseConfigSchema>;

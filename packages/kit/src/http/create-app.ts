@@ -6,8 +6,10 @@ import secureJson from 'secure-json-parse';
 import { context, correlationIdFrom } from '../logging/context';
 import type { Logger } from '../logging/logger';
 import type { ServiceRuntime } from '../runtime';
+import { BodyRateGuard } from './body-rate.guard';
 import { JsonExceptionFilter } from './http-exception.filter';
 import { KitModule } from './kit.module';
+import { RouteTable } from './route.table';
 
 class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
@@ -80,8 +82,17 @@ export async function createHttpApp(
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },
     clientErrorHandler: answerClientError,
+    // docs/security.md, "Timeouts": headers, whole request, idle keep-alive; a minimum body rate below
+    requestTimeout: runtime.config.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: runtime.config.HTTP_IDLE_TIMEOUT_MS,
+    connectionTimeout: runtime.config.HTTP_REQUEST_TIMEOUT_MS,
     // Node's own check answers a missing Host with an empty 400; the onRequest hook below answers it in JSON.
-    http: { requireHostHeader: false },
+    http: {
+      requireHostHeader: false,
+      // Node's own timer for the request headers (at most the whole-request timeout), checked often enough to matter
+      headersTimeout: Math.min(runtime.config.HTTP_HEADERS_TIMEOUT_MS, runtime.config.HTTP_REQUEST_TIMEOUT_MS),
+      connectionsCheckingInterval: Math.min(Math.ceil(runtime.config.HTTP_HEADERS_TIMEOUT_MS / 2), 30_000),
+    },
   } as never);
   const app = await NestFactory.create<NestFastifyApplication>(RootModule, adapter, {
     logger: new PinoNestLogger(runtime.logger),
@@ -89,9 +100,19 @@ export async function createHttpApp(
     // The JSON parser is registered below.
     bodyParser: false,
   });
-  app.useGlobalFilters(new JsonExceptionFilter(runtime.logger, runtime.metrics));
+  const routes = new RouteTable();
+  app.useGlobalFilters(new JsonExceptionFilter(runtime.logger, runtime.metrics, routes));
   const fastify = app.getHttpAdapter().getInstance();
+  // Every route, so that a path served with other methods answers 405 with Allow (JsonExceptionFilter).
+  fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
+  const bodyRate = new BodyRateGuard(
+    runtime.config.HTTP_MIN_BODY_BYTES_PER_SECOND,
+    runtime.config.HTTP_BODY_RATE_WINDOW_MS,
+    runtime.logger,
+  );
+  runtime.onShutdown('http-body-rate', async () => bodyRate.stop());
   fastify.addHook('onRequest', (request, reply, done) => {
+    bodyRate.watch(request.raw);
     const correlationId = correlationIdFrom(request.headers['x-correlation-id']);
     void reply.header('x-correlation-id', correlationId);
     (request as { startedAt?: bigint }).startedAt = process.hrtime.bigint();

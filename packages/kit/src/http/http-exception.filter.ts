@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../observability/metrics';
 import { isDependencyUnavailable } from './dependency.errors';
+import type { RouteTable } from './route.table';
 
 /**
  * Every error answer is JSON `{statusCode, error, message}`. A dependency that cannot be reached (Postgres, the
@@ -17,12 +18,31 @@ export class JsonExceptionFilter implements ExceptionFilter {
   constructor(
     private readonly logger: Logger,
     private readonly metrics?: Metrics,
+    private readonly routes?: RouteTable,
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
+      // No route matched: when the path exists with other methods, the method is what is wrong (405 + Allow).
+      const matched = request?.routeOptions?.url;
+      if (status === 404 && this.routes && (!matched || matched.includes('*'))) {
+        const path = (request.url ?? '').split('?', 1)[0];
+        const allowed = this.routes.allowed(path);
+        if (allowed.length > 0 && !allowed.includes(request.method)) {
+          void reply
+            .status(405)
+            .header('allow', allowed.join(', '))
+            .send({
+              statusCode: 405,
+              error: 'Method Not Allowed',
+              message: `${request.method} is not allowed on ${path.slice(0, 200)}; allowed: ${allowed.join(', ')}`,
+            });
+          return;
+        }
+      }
       const body = exception.getResponse();
       // An exception may carry response headers (Retry-After of a 429, WWW-Authenticate of a 401).
       const headers = (exception as { headers?: Record<string, string> }).headers;
