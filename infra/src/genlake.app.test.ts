@@ -16,7 +16,8 @@ describe.each(['dev', 'prod'])('%s stage', (env) => {
       ];
       expect(findings.map((f) => `${f.id}: ${String(f.entry.data).slice(0, 120)}`)).toEqual([]);
     }
-  });
+    // synthesizing and checking a whole stage takes 5-13 s alone and several times that on a busy machine
+  }, 120_000);
 
   it('puts the stateful stacks under termination protection in prod only, and CloudFront pieces in us-east-1', () => {
     const protectedStacks = [

@@ -30,9 +30,10 @@ export class BodyRateGuard {
     const entry: Watched = { req, bytesAtWindowStart: req.socket.bytesRead, windowStart: Date.now() };
     this.watched.add(entry);
     const forget = () => this.watched.delete(entry);
+    // 'close' comes when the request is done or its connection goes (never a listener on the socket: a keep-alive
+    // socket carries many requests and would collect one listener each)
     req.once('end', forget);
     req.once('close', forget);
-    req.socket.once('close', forget);
     if (!this.timer) {
       this.timer = setInterval(() => this.check(), Math.max(250, Math.floor(this.windowMs / 4)));
       this.timer.unref();
