@@ -96,7 +96,13 @@ export class OutboxSender {
     this.timer = this.probeTimer = undefined;
   }
 
-  /** Stores a new submission and sends it. */
+  /** Stores a new submission and sends it; resolves once it is stored (sending goes on in the background). */
+  async store(item: OutboxItem): Promise<void> {
+    await this.repo.put(item);
+    void this.run();
+  }
+
+  /** Stores a new submission and resolves when this round of sending is over. */
   async enqueue(item: OutboxItem): Promise<void> {
     await this.repo.put(item);
     await this.run();

@@ -1,0 +1,57 @@
+/** The outbox sender's view of the gateway: the typed client for batches, tus for files, the session's token. */
+import { api, origin } from '../api';
+import { session } from '../auth/session';
+import { UploadClient, uploadIdFromUrl } from '../upload/upload.client';
+import type { FileItem, RecordsItem } from './outbox.model';
+import type { Attempt, OutboxTransport } from './outbox.sender';
+
+async function attemptOf(call: Promise<{ response: Response; data?: unknown; error?: unknown }>): Promise<Attempt> {
+  try {
+    const { response, data, error } = await call;
+    return {
+      kind: 'http',
+      status: response.status,
+      retryAfter: response.headers.get('retry-after'),
+      body: data ?? error,
+    };
+  } catch {
+    return { kind: 'network' };
+  }
+}
+
+export function gatewayTransport(): OutboxTransport {
+  const uploads = new UploadClient(`${origin}/api/uploads`, () => session.ensureToken());
+  return {
+    async submitRecords(item: RecordsItem) {
+      if (!(await session.ensureToken())) return { kind: 'no-session' };
+      return attemptOf(
+        api.POST('/api/batches', {
+          params: { header: { 'Idempotency-Key': item.idempotencyKey } },
+          body: { dataset: item.dataset, records: item.records, options: { complexity: item.complexity } },
+        }),
+      );
+    },
+    async upload(item: FileItem, events) {
+      if (!(await session.ensureToken())) return { kind: 'no-session' };
+      return uploads.upload(item, events);
+    },
+    async submitUpload(item: FileItem) {
+      if (!(await session.ensureToken())) return { kind: 'no-session' };
+      return attemptOf(
+        api.POST('/api/batches/from-upload', {
+          params: { header: { 'Idempotency-Key': item.idempotencyKey } },
+          body: {
+            upload: uploadIdFromUrl(item.uploadUrl!),
+            dataset: item.dataset,
+            options: { complexity: item.complexity },
+          },
+        }),
+      );
+    },
+    async probe() {
+      const response = await fetch('/health/live', { cache: 'no-store' }).catch(() => undefined);
+      return response?.ok === true;
+    },
+    renewSession: () => session.renew(),
+  };
+}
