@@ -72,5 +72,6 @@ describe('OutboxRepository', () => {
     } as never);
     const stored = await repo.get('f');
     expect(stored?.kind === 'file' && stored.fileName).toBe('data.csv');
+    expect(stored?.kind === 'file' && (await stored.file.text())).toBe('entity,ts,metric,value\n');
   });
 });
