@@ -20,6 +20,8 @@ type TokenAnswer = { accessToken: string; expiresIn: number };
 
 const RENEW_BEFORE_MS = 60_000;
 const RETRY_UNREACHABLE_MS = 10_000;
+/** A gateway that does not answer a refresh in this time counts as unreachable (the app opens without waiting). */
+const REFRESH_TIMEOUT_MS = 8_000;
 
 export class Session {
   private state: SessionState = { status: 'restoring' };
@@ -96,7 +98,7 @@ export class Session {
   private async refreshOnce(): Promise<boolean> {
     let response: Response;
     try {
-      response = await this.post('/api/auth/refresh');
+      response = await this.post('/api/auth/refresh', undefined, AbortSignal.timeout(REFRESH_TIMEOUT_MS));
     } catch {
       return this.unreachable();
     }
@@ -141,7 +143,7 @@ export class Session {
     for (const listener of this.listeners) listener(state);
   }
 
-  private post(path: string, body?: unknown): Promise<Response> {
+  private post(path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
     const headers: Record<string, string> = { 'X-Genlake-Session': 'cookie' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     return this.fetcher(path, {
@@ -149,6 +151,7 @@ export class Session {
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: 'same-origin',
+      signal,
     });
   }
 

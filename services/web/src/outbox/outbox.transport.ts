@@ -5,6 +5,9 @@ import { UploadClient, uploadIdFromUrl } from '../upload/upload.client';
 import type { FileItem, RecordsItem } from './outbox.model';
 import type { Attempt, OutboxTransport } from './outbox.sender';
 
+/** A submission that has no answer by then is treated as lost and sent again (same key: the gateway replays). */
+const SUBMIT_TIMEOUT_MS = 60_000;
+
 async function attemptOf(call: Promise<{ response: Response; data?: unknown; error?: unknown }>): Promise<Attempt> {
   try {
     const { response, data, error } = await call;
@@ -27,6 +30,7 @@ export function gatewayTransport(): OutboxTransport {
       return attemptOf(
         api.POST('/api/batches', {
           params: { header: { 'Idempotency-Key': item.idempotencyKey } },
+          signal: AbortSignal.timeout(SUBMIT_TIMEOUT_MS),
           body: { dataset: item.dataset, records: item.records, options: { complexity: item.complexity } },
         }),
       );
@@ -49,7 +53,9 @@ export function gatewayTransport(): OutboxTransport {
       );
     },
     async probe() {
-      const response = await fetch('/health/live', { cache: 'no-store' }).catch(() => undefined);
+      const response = await fetch('/health/live', { cache: 'no-store', signal: AbortSignal.timeout(4_000) }).catch(
+        () => undefined,
+      );
       return response?.ok === true;
     },
     renewSession: () => session.renew(),
