@@ -68,6 +68,7 @@ export const strings = {
     modeFile: 'Upload a file',
     addRow: 'Add a row',
     removeRow: (n: number) => `Remove row ${n}`,
+    removeColumn: 'Remove',
     file: 'CSV or NDJSON file',
     fileHint: 'CSV with a header row entity,ts,metric,value[,tags], or one JSON record per line.',
     fileRequired: 'Choose a file to upload.',

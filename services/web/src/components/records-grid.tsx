@@ -23,7 +23,7 @@ export function RecordsGrid(props: { rows: RecordDraft[]; showErrors: boolean; o
               </th>
             ))}
             <th scope="col">
-              <span class="visually-hidden">{strings.submit.removeRow(0).replace(/ 0$/, '')}</span>
+              <span class="visually-hidden">{strings.submit.removeColumn}</span>
             </th>
           </tr>
         </thead>
