@@ -141,6 +141,8 @@ export const strings = {
     order: 'Order by',
     totalRows: (n: number) => `${n} rows`,
     none: 'No rows.',
+    filtered: (filters: string) => `Only rows where ${filters}.`,
+    clearFilters: 'Show all rows',
   },
   dataset: {
     title: (name: string) => `Dataset ${name}`,

@@ -4,6 +4,7 @@ import { useLocation } from 'preact-iso';
 import { api, authed, type ReadFailure, readFailure } from '../api';
 import { ReadProblem } from '../components/calm';
 import { strings } from '../strings';
+import { filtersOf, relationOf } from '../tables/table.relations';
 import { setSpacerHeight, visibleWindow } from '../tables/virtual.window';
 
 type Row = Record<string, unknown>;
@@ -16,6 +17,8 @@ export function TablePage({ id, table }: { id: string; table: string }) {
   const { query, route } = useLocation();
   const q = query.q ?? '';
   const order = query.order ?? '';
+  const filters = filtersOf(query);
+  const filterKey = new URLSearchParams(filters).toString();
   const [columns, setColumns] = useState<Column[]>([]);
   const [rows, setRows] = useState<Row[]>([]);
   const [total, setTotal] = useState<number>();
@@ -33,7 +36,14 @@ export function TablePage({ id, table }: { id: string; table: string }) {
       api.GET('/api/generations/{id}/tables/{table}', {
         params: {
           path: { id, table: table as LakeTable },
-          query: { limit: PAGE, q: q || undefined, order: order || undefined, cursor: after ?? undefined },
+          // Column filters go through as they are (the API takes any column by equality or with an operator).
+          query: {
+            ...filters,
+            limit: PAGE,
+            q: q || undefined,
+            order: order || undefined,
+            cursor: after ?? undefined,
+          } as { limit: number },
         },
       }),
     );
@@ -52,7 +62,7 @@ export function TablePage({ id, table }: { id: string; table: string }) {
     setRows([]);
     setCursor(null);
     void load(null);
-  }, [id, table, q, order]);
+  }, [id, table, q, order, filterKey]);
 
   useEffect(() => {
     if (viewport.current) setHeight(viewport.current.clientHeight || 480);
@@ -67,6 +77,7 @@ export function TablePage({ id, table }: { id: string; table: string }) {
     event.preventDefault();
     const data = new FormData(event.currentTarget as HTMLFormElement);
     const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(filters)) params.set(key, value);
     for (const key of ['q', 'order']) {
       const value = String(data.get(key) ?? '').trim();
       if (value) params.set(key, value);
@@ -99,6 +110,16 @@ export function TablePage({ id, table }: { id: string; table: string }) {
         </div>
         <button type="submit">{strings.batches.apply}</button>
       </form>
+      {filterKey && (
+        <p class="filters-active">
+          {strings.table.filtered(
+            Object.entries(filters)
+              .map(([k, v]) => `${k} = ${v}`)
+              .join(', '),
+          )}{' '}
+          <a href={`/generations/${id}/tables/${table}`}>{strings.table.clearFilters}</a>
+        </p>
+      )}
       <ReadProblem failure={failure} />
       {total !== undefined && <p>{strings.table.totalRows(total)}</p>}
       {total === 0 && <p>{strings.table.none}</p>}
@@ -127,7 +148,7 @@ export function TablePage({ id, table }: { id: string; table: string }) {
               {rows.slice(win.start, win.end).map((row, i) => (
                 <tr class="vrow" key={win.start + i} aria-rowindex={win.start + i + 2}>
                   {names.map((n) => (
-                    <td key={n}>{formatCell(n, row[n], id)}</td>
+                    <td key={n}>{formatCell(table, n, row[n], id)}</td>
                   ))}
                 </tr>
               ))}
@@ -140,22 +161,12 @@ export function TablePage({ id, table }: { id: string; table: string }) {
   );
 }
 
-/** Relations are links: an estimate's feature, a feature's window, a window's observations. */
-const parents: Record<string, string> = {
-  feature_id: 'features',
-  window_id: 'windows',
-  observation_id: 'observations',
-};
-
-function formatCell(column: string, value: unknown, generationId: string) {
+function formatCell(table: string, column: string, value: unknown, generationId: string) {
   if (value === null || value === undefined) return '';
-  const parent = parents[column];
-  if (parent) {
-    return (
-      <a href={`/generations/${generationId}/tables/${parent}?q=${encodeURIComponent(String(value))}`}>
-        {String(value)}
-      </a>
-    );
+  const relation = relationOf(table, column);
+  if (relation) {
+    const href = `/generations/${generationId}/tables/${relation.table}?${new URLSearchParams({ [relation.column]: String(value) })}`;
+    return <a href={href}>{String(value)}</a>;
   }
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
