@@ -9,6 +9,8 @@ type OutboxBase = {
   idempotencyKey: string;
   dataset: string;
   complexity: number;
+  /** The account that submitted it: it is sent only with that account's session, never with the next user's. */
+  owner?: string;
   state: OutboxState;
   createdAt: number;
   attempts: number;

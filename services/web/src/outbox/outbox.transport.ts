@@ -2,7 +2,7 @@
 import { api, origin } from '../api';
 import { session } from '../auth/session';
 import { UploadClient, uploadIdFromUrl } from '../upload/upload.client';
-import type { FileItem, RecordsItem } from './outbox.model';
+import type { FileItem, OutboxItem, RecordsItem } from './outbox.model';
 import type { Attempt, OutboxTransport } from './outbox.sender';
 
 /** A submission that has no answer by then is treated as lost and sent again (same key: the gateway replays). */
@@ -22,11 +22,18 @@ async function attemptOf(call: Promise<{ response: Response; data?: unknown; err
   }
 }
 
+/** A token to send this item with: the session's, when the session is the item's owner's. */
+async function tokenFor(item: OutboxItem): Promise<string | undefined> {
+  const token = await session.ensureToken();
+  const me = session.current().account?.id;
+  return item.owner && me && item.owner !== me ? undefined : token;
+}
+
 export function gatewayTransport(): OutboxTransport {
   const uploads = new UploadClient(`${origin}/api/uploads`, () => session.ensureToken());
   return {
     async submitRecords(item: RecordsItem) {
-      if (!(await session.ensureToken())) return { kind: 'no-session' };
+      if (!(await tokenFor(item))) return { kind: 'no-session' };
       return attemptOf(
         api.POST('/api/batches', {
           params: { header: { 'Idempotency-Key': item.idempotencyKey } },
@@ -36,11 +43,11 @@ export function gatewayTransport(): OutboxTransport {
       );
     },
     async upload(item: FileItem, events) {
-      if (!(await session.ensureToken())) return { kind: 'no-session' };
+      if (!(await tokenFor(item))) return { kind: 'no-session' };
       return uploads.upload(item, events);
     },
     async submitUpload(item: FileItem) {
-      if (!(await session.ensureToken())) return { kind: 'no-session' };
+      if (!(await tokenFor(item))) return { kind: 'no-session' };
       return attemptOf(
         api.POST('/api/batches/from-upload', {
           params: { header: { 'Idempotency-Key': item.idempotencyKey } },

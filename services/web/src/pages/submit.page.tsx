@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, authed } from '../api';
+import { session } from '../auth/session';
 import { OutboxList } from '../components/outbox-list';
 import { RecordsGrid } from '../components/records-grid';
 import { newId, type OutboxItem } from '../outbox/outbox.model';
@@ -46,6 +47,7 @@ export function SubmitPage() {
       idempotencyKey: newId(),
       dataset,
       complexity: Number(complexity),
+      owner: session.current().account?.id,
       state: 'waiting' as const,
       createdAt: now,
       attempts: 0,
