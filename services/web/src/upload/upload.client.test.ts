@@ -54,6 +54,7 @@ class FakeServer {
         return [];
       },
       resumeFromPreviousUpload() {},
+      async abort() {},
       start() {
         if (!upload.url) {
           upload.url = UPLOAD_URL;

@@ -17,7 +17,13 @@ export type UploadEvents = {
 };
 
 /** The part of tus.Upload used here (tests hand in a stand-in). */
-export type TusUpload = Pick<tus.Upload, 'start' | 'findPreviousUploads' | 'resumeFromPreviousUpload' | 'url'>;
+export type TusUpload = Pick<
+  tus.Upload,
+  'start' | 'abort' | 'findPreviousUploads' | 'resumeFromPreviousUpload' | 'url'
+>;
+
+/** An upload with no progress for this long is stalled: it is stopped and resumed later by the sender. */
+export const STALL_MS = 60_000;
 export type TusFactory = (file: Blob, options: tus.UploadOptions) => TusUpload;
 
 const defaultFactory: TusFactory = (file, options) => new tus.Upload(file, options);
@@ -41,8 +47,21 @@ export class UploadClient {
   ) {}
 
   upload(item: FileItem, events: UploadEvents): Promise<UploadAttempt> {
-    return new Promise<UploadAttempt>((resolve) => {
+    return new Promise<UploadAttempt>((settle) => {
       let urlReported = false;
+      let lastProgress = Date.now();
+      const watchdog = setInterval(() => {
+        if (Date.now() - lastProgress < STALL_MS) return;
+        void upload.abort().catch(() => undefined);
+        resolve({ kind: 'network' });
+      }, 5_000);
+      let done = false;
+      const resolve = (attempt: UploadAttempt) => {
+        clearInterval(watchdog);
+        if (done) return;
+        done = true;
+        settle(attempt);
+      };
       const upload = this.factory(item.file, {
         endpoint: this.endpoint,
         uploadUrl: item.uploadUrl ?? null,
@@ -62,7 +81,10 @@ export class UploadClient {
             void events.onUrl(upload.url);
           }
         },
-        onProgress: (bytesSent, bytesTotal) => events.onProgress({ bytesSent, bytesTotal }),
+        onProgress: (bytesSent, bytesTotal) => {
+          lastProgress = Date.now();
+          events.onProgress({ bytesSent, bytesTotal });
+        },
         onChunkComplete: (_chunk, bytesAccepted, bytesTotal) => {
           void events.onChunk({ bytesSent: bytesAccepted, bytesTotal });
         },
