@@ -1,10 +1,11 @@
+import { SERVICES } from '@genlake/contracts/topology';
 import preact from '@preact/preset-vite';
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 
-// `npm run dev` proxies the API to a running gateway (GENLAKE_URL, default http://localhost:8080), so the app and
-// the API share an origin as they do when the gateway serves the built app.
-const gateway = process.env.GENLAKE_URL ?? 'http://localhost:8080';
+// `npm run dev` proxies the API to a running gateway (GENLAKE_URL, default the gateway's local port), so the app
+// and the API share an origin as they do when the gateway serves the built app.
+const gateway = process.env.GENLAKE_URL ?? `http://localhost:${SERVICES.gateway.port}`;
 const proxied = {
   target: gateway,
   changeOrigin: true,

@@ -148,6 +148,21 @@ export const strings = {
     title: (name: string) => `Dataset ${name}`,
     generations: 'Generations',
     used: 'Uses generations',
+    compare: 'Corrections beside the processed values',
+    noCorrections: 'This generation corrected nothing.',
+    entityMetric: 'Entity / metric',
+    processed: 'Processed value',
+    corrected: 'Corrected value',
+    reason: 'Reason',
+    generationNumber: (n: number) => `generation ${n}`,
+    chart: 'Estimate across generations',
+    series: 'Entity / metric',
+    chartLabel: (series: string) => `Estimate of ${series} in each corrected generation`,
+    point: (generation: number, value: number) => `Generation ${generation}: ${value}`,
+    pointCorrected: (generation: number, value: number, original?: number) =>
+      `Generation ${generation}: ${value}, corrected${original === undefined ? '' : ` from ${original}`}`,
+    legend:
+      'Circles: estimates kept as processed. Squares: corrected estimates, joined to the hollow circle of the processed value they replaced.',
   },
   deadLetters: {
     title: 'Dead letters',
