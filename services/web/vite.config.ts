@@ -43,6 +43,7 @@ export default defineConfig({
         // The API is never answered from the cache, nor is a navigation to it given the shell.
         navigateFallbackDenylist: [/^\/api(\/|$)/, /^\/health(\/|$)/, /^\/metrics$/],
         runtimeCaching: [],
+        importScripts: ['/sw-sync.js'],
         cleanupOutdatedCaches: true,
       },
     }),

@@ -128,13 +128,15 @@ describe('retry rules', () => {
 describe('OutboxSender', () => {
   it('honours Retry-After on a 503 and sends again with the same Idempotency-Key', async () => {
     const transport = new ScriptedTransport([http(503, { message: 'unavailable' }, '7'), http(202, { id: 'batch-1' })]);
-    const sender = new OutboxSender(repo, transport, time.options);
+    let syncRequests = 0;
+    const sender = new OutboxSender(repo, transport, { ...time.options, onWaiting: () => syncRequests++ });
     await sender.start();
     await sender.enqueue(recordsItem());
 
     let item = await only();
     expect(item).toMatchObject({ state: 'waiting', attempts: 1, nextAttemptAt: T0 + 7000, toldToWait: true });
     expect(item.error).toBeUndefined();
+    expect(syncRequests).toBeGreaterThan(0); // a Background Sync is asked for while it waits
 
     transport.live = true;
     await time.advance(5000); // the probe answers, but the gateway said 7 s

@@ -49,6 +49,8 @@ export type SenderOptions = {
   setTimeout?: (fn: () => void, ms: number) => unknown;
   clearTimeout?: (handle: unknown) => void;
   probeEveryMs?: number;
+  /** Called whenever items are left waiting (the app asks for a Background Sync there). */
+  onWaiting?: () => void;
 };
 
 export type ProgressListener = (id: string, progress: UploadProgress) => void;
@@ -59,6 +61,7 @@ export class OutboxSender {
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
   private readonly clearTimer: (handle: unknown) => void;
   private readonly probeEveryMs: number;
+  private readonly onWaiting?: () => void;
   private running?: Promise<void>;
   private again = false;
   private timer?: unknown;
@@ -76,6 +79,7 @@ export class OutboxSender {
     this.setTimer = options.setTimeout ?? ((fn, ms) => globalThis.setTimeout(fn, ms));
     this.clearTimer = options.clearTimeout ?? ((h) => globalThis.clearTimeout(h as number));
     this.probeEveryMs = options.probeEveryMs ?? 5_000;
+    this.onWaiting = options.onWaiting;
   }
 
   /** Items left in flight by a reload or a crash are waiting again; then everything due goes. */
@@ -159,6 +163,7 @@ export class OutboxSender {
       this.probeTimer = undefined;
       return;
     }
+    this.onWaiting?.();
     const next = Math.min(...waiting.map((i) => i.nextAttemptAt));
     this.timer = this.setTimer(
       () => {
