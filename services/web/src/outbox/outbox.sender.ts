@@ -6,7 +6,6 @@
  * is back the waiting items go at once (except where the gateway said how long to wait).
  */
 import type { FileItem, OutboxItem, RecordsItem } from './outbox.model';
-import { pending } from './outbox.model';
 import type { OutboxRepository } from './outbox.repository';
 import { backoffMs, verdictFor } from './retry.rules';
 
@@ -284,8 +283,4 @@ function reasonOf(status: number, body: unknown): { message: string; details: st
   const message = typeof b?.message === 'string' ? b.message : `HTTP ${status}`;
   const details = Array.isArray(b?.details) ? b.details.filter((d): d is string => typeof d === 'string') : [];
   return { message, details };
-}
-
-export function waitingCount(items: OutboxItem[]): number {
-  return items.filter(pending).length;
 }
