@@ -21,6 +21,8 @@ export default defineConfig({
   resolve: { alias },
   test: {
     projects: [
+      // The web app's component tests (DOM, IndexedDB) and its size budget.
+      'services/web/vitest.config.mts',
       {
         resolve: { alias },
         test: {
@@ -30,7 +32,7 @@ export default defineConfig({
             'tools/*/src/**/*.test.{ts,js}',
             'test/repo/**/*.test.ts',
           ],
-          exclude: [...exclude, '**/*.medium.test.ts'],
+          exclude: [...exclude, '**/*.medium.test.ts', 'services/web/**'],
           testTimeout: 30_000,
         },
       },
