@@ -6,7 +6,7 @@ import { S3Storage } from './s3.storage';
 
 export { LocalDirStorage } from './local-dir.storage';
 export * from './object-storage';
-export { S3Storage } from './s3.storage';
+export { S3_CHECKSUM_SETTINGS, S3Storage } from './s3.storage';
 
 export interface S3Settings {
   region: string;

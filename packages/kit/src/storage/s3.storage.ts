@@ -25,6 +25,16 @@ export interface S3StorageOptions {
   secretAccessKey?: string;
 }
 
+/**
+ * Checksums only where S3 requires them. The SDK's default (since 3.729) sends streamed bodies `aws-chunked` with a
+ * trailing checksum, which S3-compatible servers that do not decode that framing (s3rver, older MinIO) store
+ * verbatim, chunk headers and all. Every S3 client of genlake uses these settings.
+ */
+export const S3_CHECKSUM_SETTINGS = {
+  requestChecksumCalculation: 'WHEN_REQUIRED',
+  responseChecksumValidation: 'WHEN_REQUIRED',
+} as const;
+
 /** Any S3 API: AWS, MinIO, or s3rver in tests. Large bodies go up as multipart uploads. */
 export class S3Storage implements ObjectStorage {
   readonly url: string;
@@ -45,8 +55,7 @@ export class S3Storage implements ObjectStorage {
         options.accessKeyId && options.secretAccessKey
           ? { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey }
           : undefined,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
+      ...S3_CHECKSUM_SETTINGS,
     });
   }
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ObjectStorage } from '@genlake/kit';
+import { type ObjectStorage, S3_CHECKSUM_SETTINGS } from '@genlake/kit';
 import { FileStore } from '@tus/file-store';
 import { S3Store } from '@tus/s3-store';
 import type { DataStore, Upload } from '@tus/utils';
@@ -59,6 +59,7 @@ export class UploadStore {
             settings.s3.accessKeyId && settings.s3.secretAccessKey
               ? { accessKeyId: settings.s3.accessKeyId, secretAccessKey: settings.s3.secretAccessKey }
               : undefined,
+          ...S3_CHECKSUM_SETTINGS,
         },
       });
     }

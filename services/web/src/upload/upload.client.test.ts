@@ -4,6 +4,7 @@ import type { FileItem } from '../outbox/outbox.model';
 import { OutboxRepository } from '../outbox/outbox.repository';
 import { OutboxSender, type OutboxTransport } from '../outbox/outbox.sender';
 import {
+  attemptOf,
   CHUNK_SIZE,
   formatDuration,
   progressReport,
@@ -87,6 +88,28 @@ describe('upload bookkeeping', () => {
     expect(uploadIdFromUrl(UPLOAD_URL)).toBe('0123456789abcdef0123456789abcdef');
     expect(uploadIdFromUrl('/api/uploads/0123456789abcdef0123456789abcdef')).toBe('0123456789abcdef0123456789abcdef');
     expect(() => uploadIdFromUrl('/api/uploads/')).toThrow();
+  });
+
+  it('an offset conflict is resumed from the server, a gone upload restarts, a refusal is the input', () => {
+    const failed = (status: number, body = '') =>
+      Object.assign(new Error(`status ${status}`), {
+        originalResponse: {
+          getStatus: () => status,
+          getBody: () => body,
+          getHeader: (name: string) => (name === 'Retry-After' && status === 503 ? '7' : undefined),
+        },
+      }) as unknown as tus.DetailedError;
+    expect(attemptOf(failed(409, 'Upload-Offset conflict'))).toEqual({ kind: 'network' });
+    expect(attemptOf(failed(404))).toEqual({ kind: 'gone' });
+    expect(attemptOf(failed(410))).toEqual({ kind: 'gone' });
+    expect(attemptOf(failed(503))).toMatchObject({ kind: 'http', status: 503, retryAfter: '7' });
+    expect(attemptOf(failed(413, '{"message":"too large"}'))).toEqual({
+      kind: 'http',
+      status: 413,
+      retryAfter: null,
+      body: { message: 'too large' },
+    });
+    expect(attemptOf(new Error('socket hang up'))).toEqual({ kind: 'network' });
   });
 
   it('reports percent, speed and time left of this run', () => {

@@ -104,12 +104,16 @@ export class UploadClient {
   }
 }
 
-function attemptOf(error: Error | tus.DetailedError): UploadAttempt {
+/** What a failed upload attempt means for the sender. */
+export function attemptOf(error: Error | tus.DetailedError): UploadAttempt {
   const response = (error as tus.DetailedError).originalResponse;
   if (!response) return { kind: 'network' };
   const status = response.getStatus();
   // The upload is gone at the server (expired, removed): start again.
   if (status === 404 || status === 410) return { kind: 'gone' };
+  // The server holds a different offset (a part was stored but its answer was lost, or a stalled part was cut):
+  // not the user's input. The next attempt asks the server for its offset (HEAD) and goes on from there.
+  if (status === 409) return { kind: 'network' };
   let body: unknown;
   try {
     body = JSON.parse(response.getBody());
