@@ -287,18 +287,36 @@ describe.skipIf(missing)('the web app in a browser', () => {
     expect(await page.locator('.vtable thead th').allInnerTexts()).toContain('obs_id');
   });
 
-  it('compares the generations of the dataset', async () => {
+  it('compares the generations of the dataset: a correction beside the processed value, its reason and history', async () => {
+    // sensor-a/temp was about 11 in generation 1; about 5000 now is far out of line and is corrected.
+    await submitRecords(page, 'web-first', records('sensor-a', 4, 5000));
+    const item = outboxItem(page, 'web-first: 4 records');
+    await expect.poll(() => item.getByTestId('outbox-item-status').innerText()).toBe(SENT);
+    const outlier = (await item.getByTestId('outbox-item-batch').getAttribute('href'))!.split('/').pop()!;
+    await waitFor(
+      'the outlier batch to complete',
+      async () => (await system.batchesOf('web-first')).find((b) => b.id === outlier)?.status,
+      (s) => s === 'completed',
+      120_000,
+    );
     await page.goto('/datasets/web-first');
-    await expect.poll(() => page.getByTestId('dataset-generation').count(), { timeout: 15_000 }).toBe(4);
-    await page.getByTestId('compare-button').first().click();
-    await expect
-      .poll(
-        async () =>
-          (await page.getByTestId('corrections').count()) +
-          (await page.getByText('This generation corrected nothing.').count()),
-      )
-      .toBeGreaterThan(0);
-    await expect.poll(() => page.getByTestId('estimate-chart').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('dataset-generation').count(), { timeout: 15_000 }).toBe(6);
+    const newest = page.getByTestId('dataset-generation').last();
+    expect(await newest.innerText()).toMatch(/Generation 3 \(corrected\)[\s\S]*Uses generations 1/);
+    await newest.getByTestId('compare-button').click();
+    const row = page.getByTestId('correction-row');
+    await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(1);
+    const cells = await row.locator('td').allInnerTexts();
+    expect(cells[0]).toBe('sensor-a / temp');
+    expect(Number(cells[1])).toBeGreaterThan(4000);
+    expect(Number(cells[2])).toBeLessThan(100);
+    expect(cells[3]).toMatch(/modified-z-score/);
+    // The generation it was judged against links to that generation's batch.
+    expect(await row.getByRole('link', { name: 'generation 1' }).getAttribute('href')).toBe(`/batches/${typedBatch}`);
+    await page.getByLabel('Entity / metric').selectOption({ label: 'sensor-a / temp' });
+    const chart = page.getByTestId('estimate-chart');
+    expect(await chart.getAttribute('aria-label')).toContain('sensor-a / temp');
+    expect(await chart.innerHTML()).toMatch(/Generation 3: [\d.]+, corrected from [\d.]+/);
     await checkAccessibility('dataset');
     await screenshots(page, SHOTS, 'dataset');
   });

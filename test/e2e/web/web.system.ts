@@ -46,7 +46,8 @@ export class WebSystem {
     await gateway.launch();
     const workers = await Promise.all([
       ServiceProcess.start('processor', { ...env, PROCESSOR_CONCURRENCY: '2' }, logs),
-      ServiceProcess.start('corrector', env, logs),
+      // One earlier generation is history enough here (the default asks for 3), so that a test can make a correction.
+      ServiceProcess.start('corrector', { ...env, CORRECTION_MIN_HISTORY: '1' }, logs),
       ServiceProcess.start(
         'notifier',
         {
