@@ -6,7 +6,7 @@ const path = require('node:path');
 const { parseArgs } = require('node:util');
 const { loadAssembly, AssemblyMissingError } = require('./assembly');
 const { loadPrices, loadUsage, PriceError, DEFAULT_PRICES, DEFAULT_USAGE } = require('./config');
-const { estimate } = require('./estimate');
+const { estimate, coverageProblems } = require('./estimate');
 const { format } = require('./format');
 const { compare, formatComparison } = require('./compare');
 
@@ -104,11 +104,9 @@ function run(argv, { stdout = process.stdout, stderr = process.stderr } = {}) {
       return 1;
     }
     stdout.write(format(report, args.format, { all: args.all }));
-    const unknown = report.environments.flatMap((e) => e.lines.filter((l) => l.kind === 'unknown'));
-    if (args.strict && unknown.length) {
-      stderr.write(
-        `cost: ${unknown.length} resource(s) of types not in the price table: ${[...new Set(unknown.map((l) => l.type))].join(', ')}\n`,
-      );
+    const problems = coverageProblems(report);
+    if (args.strict && problems.length) {
+      stderr.write(`cost: ${problems.length} resource(s) without a price:\n  ${problems.join('\n  ')}\n`);
       return 1;
     }
     if (args['fail-over-budget'] && !report.budget.within) return 3;
