@@ -125,7 +125,16 @@ function run(argv, { stdout = process.stdout, stderr = process.stderr } = {}) {
   }
 }
 
+/** `npm run cost | head`: the reader closing the pipe ends the output quietly, without a stack trace. */
+function quietOnClosedPipe(stream) {
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 if (require.main === module) {
+  quietOnClosedPipe(process.stdout);
   process.exitCode = run(process.argv.slice(2));
 }
 

@@ -34,7 +34,14 @@ describe('price coverage', () => {
       ...env,
       lines: [
         { ...env.lines[0], unitPrice: undefined, monthly: Number.NaN },
-        { stack: 'main', logicalId: 'X', type: 'AWS::Foo::Bar', kind: 'no-charge', description: 'no charge', monthly: 0 },
+        {
+          stack: 'main',
+          logicalId: 'X',
+          type: 'AWS::Foo::Bar',
+          kind: 'no-charge',
+          description: 'no charge',
+          monthly: 0,
+        },
       ],
       resources: [...env.resources, { stack: env.lines[0].stack, logicalId: 'Lost', type: 'AWS::EC2::Instance' }],
     };

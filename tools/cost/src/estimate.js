@@ -292,7 +292,8 @@ function coverageProblems(report) {
   for (const env of report.environments) {
     const where = (l) => `${env.name}: ${l.stack}/${l.logicalId} (${l.type})`;
     for (const l of env.lines) {
-      if (l.kind === 'unknown') problems.push(`${where(l)}: the type has no price (add a pricer or a no-charge reason)`);
+      if (l.kind === 'unknown')
+        problems.push(`${where(l)}: the type has no price (add a pricer or a no-charge reason)`);
       else if (l.kind === 'priced') {
         if (!(Number.isFinite(l.unitPrice) && l.unitPrice > 0))
           problems.push(`${where(l)}: "${l.description}" has no unit price (${l.unitPrice})`);

@@ -5,6 +5,7 @@
 
 const { refsIn, num, str, bool, listLength, joinText } = require('./cfn');
 const { priceOf } = require('./config');
+const { weeklyCapacity, ScheduleError } = require('./schedule');
 
 // ---------------------------------------------------------------------------------------------------------------
 // Lines
@@ -42,21 +43,55 @@ function scalableTargetFor(ctx, serviceId) {
   return undefined;
 }
 
-/** Tasks at the baseline (autoscaling minimum, else DesiredCount) and at the maximum. */
+/**
+ * Tasks at the baseline (autoscaling minimum, else DesiredCount) and at the maximum; `segments`: the shares of the
+ * week at each capacity when the scalable target has scheduled actions (working hours), else one segment.
+ */
 function taskCounts(ctx, id, p) {
   const desired = num(p.DesiredCount, ctx.template, 1);
   const target = scalableTargetFor(ctx, id);
-  if (!target) return { base: desired, max: desired, scaled: false, source: `DesiredCount ${desired}` };
+  if (!target) {
+    const source = `DesiredCount ${desired}`;
+    return { base: desired, max: desired, scaled: false, source, segments: [{ min: desired, max: desired, share: 1 }] };
+  }
   const min = num(target.MinCapacity, ctx.template, desired);
   const max = num(target.MaxCapacity, ctx.template, min);
-  return { base: min, max, scaled: max > min, source: `autoscaling ${min}–${max}` };
+  const counts = { base: min, max, scaled: max > min, source: `autoscaling ${min}–${max}` };
+  const actions = Array.isArray(target.ScheduledActions) ? target.ScheduledActions : [];
+  if (actions.length === 0) return { ...counts, segments: [{ min, max, share: 1 }] };
+  try {
+    const segments = weeklyCapacity(
+      actions.map((a) => ({
+        schedule: str(a.Schedule, ctx.template),
+        min: num(a.ScalableTargetAction?.MinCapacity, ctx.template, min),
+        max: num(a.ScalableTargetAction?.MaxCapacity, ctx.template, max),
+      })),
+    );
+    return { ...counts, segments, scheduled: true };
+  } catch (err) {
+    if (!(err instanceof ScheduleError)) throw err;
+    ctx.warn(`${id}: scheduled scaling not understood (${err.message}); priced as if always at ${min}–${max}`);
+    return { ...counts, segments: [{ min, max, share: 1 }] };
+  }
 }
 
-/** Task-hours in a month: the baseline all month, the maximum during the spike hours (assumption `spikes`). */
-function taskHours(ctx, counts) {
+/**
+ * The month as `[{ tasks, hours }]`: each segment of the week at its minimum, the spike hours (assumption `spikes`)
+ * at the maximum of the segment with the largest range (spikes happen while the service is up).
+ */
+function taskTiers(ctx, counts) {
   const H = ctx.D.hours;
-  const spikeH = counts.scaled ? Math.min(ctx.D.spikeHours, H) : 0;
-  return counts.base * (H - spikeH) + counts.max * spikeH;
+  const segs = counts.segments;
+  const widest = segs.reduce((a, s) => (s.max > a.max ? s : a), segs[0]);
+  const tiers = [];
+  for (const s of segs) {
+    const hours = s.share * H;
+    const base = Math.min(s.min, s.max);
+    const spikeH = s === widest && s.max > base ? Math.min(ctx.D.spikeHours, hours) : 0;
+    if (hours - spikeH > 0) tiers.push({ tasks: base, hours: hours - spikeH });
+    if (spikeH > 0) tiers.push({ tasks: s.max, hours: spikeH, spike: true });
+  }
+  return tiers;
 }
 
 /** The share of `n` tasks that a capacity provider strategy puts on FARGATE_SPOT. */
@@ -187,22 +222,47 @@ function ecsService(ctx, id, res) {
     const arch = str(tdp.RuntimePlatform?.CpuArchitecture, ctx.template, 'X86_64') === 'ARM64' ? 'arm64' : 'x86';
     const rate = ctx.P.fargate[arch];
     const ephemeral = Math.max(0, num(tdp.EphemeralStorage?.SizeInGiB, ctx.template, 20) - 20);
-    let perTaskHour = cpu * rate.vcpuHour + gb * rate.gbHour + ephemeral * ctx.P.fargate.ephemeralGbHour;
-    const spot = spotShare(strategy, counts.base);
-    if (spot > 0) perTaskHour *= 1 - spot + spot * ctx.P.fargate.spotFactor;
-    const hours = taskHours(ctx, counts);
+    const perTaskHour = cpu * rate.vcpuHour + gb * rate.gbHour + ephemeral * ctx.P.fargate.ephemeralGbHour;
+    // each tier's tasks split over the capacity providers: a FARGATE base stays on demand, the rest may be Spot
+    const tiers = taskTiers(ctx, counts).map((t) => ({ ...t, spot: spotShare(strategy, t.tasks) }));
+    const hours = tiers.reduce((a, t) => a + t.tasks * t.hours, 0);
+    const cost = tiers.reduce(
+      (a, t) => a + t.tasks * t.hours * perTaskHour * (1 - t.spot + t.spot * ctx.P.fargate.spotFactor),
+      0,
+    );
+    const spotHours = tiers.reduce((a, t) => a + t.tasks * t.hours * t.spot, 0);
+    const spot = hours > 0 ? spotHours / hours : spotShare(strategy, counts.base);
     const spikePart = counts.scaled ? `, ${counts.max} for ${ctx.D.spikeHours} spike h` : '';
+    const up = counts.segments.filter((s) => s.max > 0).reduce((a, s) => a + s.share, 0);
+    const schedulePart = counts.scheduled
+      ? `; scheduled: up ${Math.round(up * 100)}% of the week, 0 tasks the rest`
+      : '';
     lines.push(
       priced(
         `Fargate ${arch === 'arm64' ? 'ARM64' : 'x86'} ${fmt(cpu)} vCPU / ${fmt(gb)} GB` +
           `${ephemeral ? ` + ${ephemeral} GB ephemeral` : ''}; ${counts.base} task(s) (${counts.source}${spikePart})` +
-          `${spot > 0 ? `; ${Math.round(spot * 100)}% on Fargate Spot` : ''}`,
+          `${schedulePart}${spot > 0 ? `; ${Math.round(spot * 100)}% on Fargate Spot` : ''}`,
         hours,
         'task-h',
-        perTaskHour,
+        hours > 0 ? cost / hours : perTaskHour,
         {
           assumptions: counts.scaled ? ['spikes'] : [],
-          meta: { service: id, vcpu: cpu, gb, arch, base: counts.base, max: counts.max, scaled: counts.scaled, spot },
+          meta: {
+            service: id,
+            vcpu: cpu,
+            gb,
+            arch,
+            base: counts.base,
+            max: counts.max,
+            scaled: counts.scaled,
+            spot,
+            tiers,
+            strategy: strategy?.map((x) => ({
+              provider: x.CapacityProvider,
+              base: x.Base ?? 0,
+              weight: x.Weight ?? 0,
+            })),
+          },
         },
       ),
     );
@@ -218,7 +278,7 @@ function ecsService(ctx, id, res) {
     lines.push(
       priced(
         'Cloud Map registered instances (one per baseline task)',
-        counts.base,
+        counts.segments.reduce((a, seg) => a + Math.min(seg.min, seg.max) * seg.share, 0),
         'instance-month',
         ctx.P.cloudMap.instanceMonth,
       ),
@@ -315,7 +375,8 @@ function autoScalingGroup(ctx, id, res) {
       refsIn(propsOf(r.res).AutoScalingGroupProvider?.AutoScalingGroupArn).has(id),
   );
   const counts = { base: desired, max, scaled: forEcs && max > desired };
-  const hours = taskHours(ctx, counts);
+  counts.segments = [{ min: desired, max: counts.scaled ? max : desired, share: 1 }];
+  const hours = taskTiers(ctx, counts).reduce((a, t) => a + t.tasks * t.hours, 0);
   const avg = hours / ctx.D.hours;
   const lines = [
     priced(
@@ -1139,28 +1200,46 @@ const NO_CHARGE = {
   'AWS::CloudFormation::CustomResource': 'custom resource (a Lambda run at deploy time, within the free tier)',
   'AWS::CloudFormation::WaitConditionHandle': 'no charge: a CloudFormation deployment marker',
   'AWS::ECS::TaskDefinition': 'priced with the ECS service that runs it',
-  'AWS::ECS::ClusterCapacityProviderAssociations': 'no charge: which capacity providers a cluster uses (tasks are priced with their service)',
+  'AWS::ECS::ClusterCapacityProviderAssociations':
+    'no charge: which capacity providers a cluster uses (tasks are priced with their service)',
   'AWS::ECS::CapacityProvider': 'no charge (instances priced with the Auto Scaling group)',
-  'AWS::EC2::VPC': 'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
-  'AWS::EC2::Subnet': 'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
-  'AWS::EC2::RouteTable': 'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
-  'AWS::EC2::Route': 'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
-  'AWS::EC2::SubnetRouteTableAssociation': 'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::VPC':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::Subnet':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::RouteTable':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::Route':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::SubnetRouteTableAssociation':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
   'AWS::EC2::InternetGateway': 'no charge (data transfer out is priced with the CDN)',
-  'AWS::EC2::EgressOnlyInternetGateway': 'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
-  'AWS::EC2::VPCGatewayAttachment': 'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
-  'AWS::EC2::SecurityGroup': 'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
-  'AWS::EC2::SecurityGroupIngress': 'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
-  'AWS::EC2::SecurityGroupEgress': 'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
-  'AWS::EC2::NetworkAcl': 'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
-  'AWS::EC2::NetworkAclEntry': 'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
-  'AWS::EC2::SubnetNetworkAclAssociation': 'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
-  'AWS::EC2::VPCCidrBlock': 'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
-  'AWS::EC2::DHCPOptions': 'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
-  'AWS::EC2::VPCDHCPOptionsAssociation': 'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::EgressOnlyInternetGateway':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::VPCGatewayAttachment':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::SecurityGroup':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::SecurityGroupIngress':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::SecurityGroupEgress':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::NetworkAcl':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::NetworkAclEntry':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::SubnetNetworkAclAssociation':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::VPCCidrBlock':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::DHCPOptions':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::VPCDHCPOptionsAssociation':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
   'AWS::EC2::LaunchTemplate': 'priced with the instance or Auto Scaling group that uses it',
   'AWS::EC2::EIPAssociation': 'priced with the Elastic IP',
-  'AWS::EC2::PrefixList': 'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::PrefixList':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
   'AWS::EC2::KeyPair': 'no charge: an SSH key pair',
   'AWS::AutoScaling::LaunchConfiguration': 'priced with the Auto Scaling group',
   'AWS::AutoScaling::LifecycleHook': 'no charge: configuration of a resource priced on its own line',
@@ -1186,8 +1265,10 @@ const NO_CHARGE = {
   'AWS::Logs::ResourcePolicy': 'no charge: a policy on a resource priced on its own line',
   'AWS::Logs::LogStream': 'no charge: configuration of a resource priced on its own line',
   'AWS::Logs::QueryDefinition': 'saved Logs Insights query: no charge (running it is billed per GB scanned)',
-  'AWS::CloudFront::OriginAccessControl': 'no charge: distribution configuration (requests and bytes are priced with the distribution)',
-  'AWS::CloudFront::CloudFrontOriginAccessIdentity': 'no charge: distribution configuration (requests and bytes are priced with the distribution)',
+  'AWS::CloudFront::OriginAccessControl':
+    'no charge: distribution configuration (requests and bytes are priced with the distribution)',
+  'AWS::CloudFront::CloudFrontOriginAccessIdentity':
+    'no charge: distribution configuration (requests and bytes are priced with the distribution)',
   'AWS::CloudFront::CachePolicy': 'no charge: a policy on a resource priced on its own line',
   'AWS::CloudFront::OriginRequestPolicy': 'no charge: a policy on a resource priced on its own line',
   'AWS::CloudFront::ResponseHeadersPolicy': 'no charge: a policy on a resource priced on its own line',
@@ -1217,7 +1298,8 @@ const NO_CHARGE = {
   'AWS::Athena::PreparedStatement': 'no charge: queries are priced per TB scanned with the workgroup',
   'AWS::Athena::DataCatalog': 'no charge: queries are priced per TB scanned with the workgroup',
   'AWS::ServiceDiscovery::Service': 'no charge (registered instances are priced with the ECS service)',
-  'AWS::ServiceDiscovery::HttpNamespace': 'no charge: an HTTP namespace (registered instances are priced with the ECS service)',
+  'AWS::ServiceDiscovery::HttpNamespace':
+    'no charge: an HTTP namespace (registered instances are priced with the ECS service)',
   'AWS::APS::RuleGroupsNamespace': 'rule evaluation is priced as query samples on the workspace',
   'AWS::IAM::Role': 'no charge: IAM is free',
   'AWS::IAM::Policy': 'no charge: IAM is free',
