@@ -320,19 +320,55 @@ function ecsCluster(ctx, id, res) {
   ];
 }
 
+/**
+ * The share of the week a DB instance or EC2 instance runs when EventBridge Scheduler stops and starts it (AWS SDK
+ * universal targets `aws-sdk:<kind>:stop…`/`start…` whose input names it), else 1. `names`: its literal identifier
+ * and logical id.
+ */
+function scheduledUpShare(ctx, kind, id, names) {
+  const actions = [];
+  for (const r of ctx.all) {
+    if (r.res?.Type !== 'AWS::Scheduler::Schedule') continue;
+    const p = propsOf(r.res);
+    const arn = joinText(p.Target?.Arn) || String(p.Target?.Arn ?? '');
+    const m = new RegExp(`aws-sdk:${kind}:(stop|start)`, 'i').exec(arn);
+    if (!m) continue;
+    const input = p.Target?.Input;
+    const text = JSON.stringify(input ?? '');
+    if (!(refsIn(input).has(id) || names.some((n) => n && text.includes(n)))) continue;
+    const up = m[1].toLowerCase() === 'start' ? 1 : 0;
+    actions.push({ schedule: str(p.ScheduleExpression, r.stack.template), min: up, max: up });
+  }
+  if (!actions.some((a) => a.max === 0)) return { share: 1 };
+  try {
+    const week = weeklyCapacity(actions);
+    return { share: week.filter((w) => w.max > 0).reduce((a, w) => a + w.share, 0), scheduled: true };
+  } catch (err) {
+    if (!(err instanceof ScheduleError)) throw err;
+    ctx.warn(`${id}: stop/start schedule not understood (${err.message}); priced as always on`);
+    return { share: 1 };
+  }
+}
+
 function ec2Instance(ctx, id, res) {
   const p = propsOf(res);
   const ltd = launchTemplateData(ctx, p.LaunchTemplate?.LaunchTemplateId ?? p.LaunchTemplate?.LaunchTemplateName);
   const type = str(p.InstanceType, ctx.template) ?? str(ltd.InstanceType, ctx.template);
   if (!type) throw new Error(`${id}: AWS::EC2::Instance without a literal InstanceType cannot be priced`);
   const hourly = priceOf(ctx.P.ec2, type, 'EC2 instance type', ctx.region);
+  const up = scheduledUpShare(ctx, 'ec2', id, []);
+  const when = up.scheduled ? `scheduled: running ${Math.round(up.share * 100)}% of the week` : 'always on';
   const lines = [
-    priced(`EC2 ${type} on demand, always on`, ctx.D.hours, 'instance-h', hourly, { meta: { instanceType: type } }),
+    priced(`EC2 ${type} on demand, ${when}`, ctx.D.hours * up.share, 'instance-h', hourly, {
+      meta: { instanceType: type },
+    }),
   ];
   lines.push(
     ...ebsLines(ctx, ebsVolumes(p.BlockDeviceMappings ?? ltd.BlockDeviceMappings, 8, ctx.template), 1, 'root volume'),
   );
-  if (hasPublicIp(ctx, id, p, ltd)) lines.push(publicIpLine(ctx, 'public IPv4 address (public subnet)', 1));
+  // an auto-assigned public IPv4 address is released while the instance is stopped
+  if (hasPublicIp(ctx, id, p, ltd))
+    lines.push(publicIpLine(ctx, 'public IPv4 address (public subnet)', 1, ctx.D.hours * up.share));
   return lines;
 }
 
@@ -677,10 +713,12 @@ function rdsInstance(ctx, id, res) {
   const n = multiAz ? 2 : 1;
   const storageType = str(p.StorageType, ctx.template, num(p.Iops, ctx.template, 0) ? 'io1' : 'gp2');
   const gb = num(p.AllocatedStorage, ctx.template, 20);
+  const up = scheduledUpShare(ctx, 'rds', id, [str(p.DBInstanceIdentifier, ctx.template)]);
   const lines = [
     priced(
-      `RDS ${engine} ${cls} ${multiAz ? 'multi-AZ (primary + standby)' : 'single-AZ'}`,
-      H * n,
+      `RDS ${engine} ${cls} ${multiAz ? 'multi-AZ (primary + standby)' : 'single-AZ'}` +
+        `${up.scheduled ? `; scheduled: running ${Math.round(up.share * 100)}% of the week (storage billed all month)` : ''}`,
+      H * n * up.share,
       'instance-h',
       hourly,
       {
