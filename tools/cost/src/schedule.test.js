@@ -124,3 +124,71 @@ describe('ECS services on Fargate Spot and on a schedule', () => {
     expect(env.warnings[0]).toMatch(/scheduled scaling not understood/);
   });
 });
+
+describe('instances stopped outside working hours by EventBridge Scheduler', () => {
+  const sdk = (action, expression, input) => ({
+    Type: 'AWS::Scheduler::Schedule',
+    Properties: {
+      ScheduleExpression: expression,
+      ScheduleExpressionTimezone: 'Europe/Berlin',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: {
+        Arn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:scheduler:::aws-sdk:${action}`]] },
+        RoleArn: 'arn:aws:iam::111111111111:role/x',
+        Input: input,
+      },
+    },
+  });
+
+  it('bills the DB instance hours it runs (storage all month) and the NAT instance and its address likewise', () => {
+    const up = 60 / 168;
+    const env = priceResources(
+      {
+        Db: {
+          Type: 'AWS::RDS::DBInstance',
+          Properties: {
+            DBInstanceClass: 'db.t4g.micro',
+            Engine: 'postgres',
+            DBInstanceIdentifier: 'genlake-dev-postgres',
+          },
+        },
+        DbStart: sdk(
+          'rds:startDBInstance',
+          'cron(0 7 ? * MON-FRI *)',
+          '{"DbInstanceIdentifier":"genlake-dev-postgres"}',
+        ),
+        DbStop: sdk(
+          'rds:stopDBInstance',
+          'cron(0 19 ? * MON-FRI *)',
+          '{"DbInstanceIdentifier":"genlake-dev-postgres"}',
+        ),
+        Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.0.0.0/16' } },
+        Public: { Type: 'AWS::EC2::Subnet', Properties: { VpcId: { Ref: 'Vpc' }, MapPublicIpOnLaunch: true } },
+        Nat: { Type: 'AWS::EC2::Instance', Properties: { InstanceType: 't4g.nano', SubnetId: { Ref: 'Public' } } },
+        NatStop: sdk('ec2:stopInstances', 'cron(0 19 ? * MON-FRI *)', {
+          'Fn::Join': ['', ['{"InstanceIds":["', { Ref: 'Nat' }, '"]}']],
+        }),
+        NatStart: sdk('ec2:startInstances', 'cron(0 7 ? * MON-FRI *)', {
+          'Fn::Join': ['', ['{"InstanceIds":["', { Ref: 'Nat' }, '"]}']],
+        }),
+      },
+      { stage: 'dev' },
+    );
+    const db = linesOf(env, 'Db').lines;
+    expect(db[0].quantity).toBeCloseTo(730 * up, 6);
+    expect(db[0].description).toMatch(/scheduled: running 36% of the week/);
+    expect(db[1].quantity).toBe(20); // 20 GB of storage, billed stopped or not
+    const nat = linesOf(env, 'Nat').lines;
+    expect(nat[0].quantity).toBeCloseTo(730 * up, 6);
+    expect(nat.find((l) => l.unit === 'IPv4-h').quantity).toBeCloseTo(730 * up, 6);
+    expect(env.warnings).toEqual([]);
+  });
+
+  it('keeps an instance always on when only a start is scheduled', () => {
+    const env = priceResources({
+      Db: { Type: 'AWS::RDS::DBInstance', Properties: { DBInstanceClass: 'db.t4g.micro', Engine: 'postgres' } },
+      DbStart: sdk('rds:startDBInstance', 'cron(0 7 ? * MON-FRI *)', { Ref: 'Db' }),
+    });
+    expect(linesOf(env, 'Db').lines[0].quantity).toBe(730);
+  });
+});
