@@ -9,10 +9,12 @@ const { loadPrices, loadUsage, PriceError, DEFAULT_PRICES, DEFAULT_USAGE } = req
 const { estimate, coverageProblems } = require('./estimate');
 const { format } = require('./format');
 const { compare, formatComparison } = require('./compare');
+const { refreshPrices, NO_CREDENTIALS } = require('./refresh');
 
 const DEFAULT_ASSEMBLY = path.resolve(__dirname, '../../../infra/cdk.out');
 
 const HELP = `Usage: npm run cost -- [options]
+       npm run cost -- refresh-prices [--dry-run] [--region <region>]   (see refresh-prices --help)
 
 Prints the monthly cost of each environment (stage) of the synthesized CDK app, resource by resource,
 from the CloudFormation templates in the cloud assembly, with the prices in tools/cost/prices.json and
@@ -36,10 +38,12 @@ Options:
   -h, --help                     this help
 
 Exit codes: 0 done, 1 error (e.g. an instance class the price table does not know), 2 no assembly
-(run npm run synth first), 3 over budget (with --fail-over-budget).
+(run npm run synth first), 3 over budget (with --fail-over-budget), ${NO_CREDENTIALS} refresh-prices without AWS
+credentials (the committed table stays in use).
 `;
 
-function run(argv, { stdout = process.stdout, stderr = process.stderr } = {}) {
+function run(argv, { stdout = process.stdout, stderr = process.stderr, env = process.env } = {}) {
+  if (argv[0] === 'refresh-prices') return refreshPrices(argv.slice(1), { stdout, stderr, env });
   let args;
   try {
     args = parseArgs({
@@ -135,7 +139,10 @@ function quietOnClosedPipe(stream) {
 
 if (require.main === module) {
   quietOnClosedPipe(process.stdout);
-  process.exitCode = run(process.argv.slice(2));
+  // refresh-prices is asynchronous (it calls the Price List API); the estimate is not
+  Promise.resolve(run(process.argv.slice(2))).then((code) => {
+    process.exitCode = code;
+  });
 }
 
 module.exports = { run, HELP, DEFAULT_ASSEMBLY };
