@@ -274,11 +274,12 @@ function brokerOptions(ctx) {
   // the broker task as the templates size it (where a stage self-hosts it), else usage `compare.selfHostedBroker`
   const brokerTask = (s) => ctx.templateTask(BROKER, s) ?? { ...s.U.compare.selfHostedBroker, arch: 'arm64', spot: 0 };
   const b = brokerTask(ctx.stages[ctx.stages.length - 1]);
-  const self = (nodes, s) => {
+  const self = (nodes, s, { onDemand = false } = {}) => {
     const b = brokerTask(s);
     const r = P.fargate[b.arch];
     const efs = s.U.efs;
-    const spot = 1 - b.spot + b.spot * P.fargate.spotFactor;
+    const share = onDemand ? 0 : b.spot;
+    const spot = 1 - share + share * P.fargate.spotFactor;
     return (
       nodes * H * (b.vcpu * r.vcpuHour + b.gb * r.gbHour) * spot +
       nodes * efs.storageGb * P.efs.standardGbMonth +
@@ -310,6 +311,12 @@ function brokerOptions(ctx) {
       `Self-hosted RabbitMQ on Fargate (1 task, ${size}) + EFS`,
       byStage((s) => self(1, s)),
       'ECS restarts a failed broker in 1–2 minutes, in either AZ (the message store is on EFS). Upgrades, users, TLS and monitoring are yours; EFS latency limits fsync-heavy quorum queue throughput.',
+    ),
+    option(
+      'self-hosted-1-on-demand',
+      `Self-hosted RabbitMQ on Fargate (1 task, ${b.vcpu} vCPU / ${b.gb} GB, on demand) + EFS`,
+      byStage((s) => self(1, s, { onDemand: true })),
+      "The cheapest broker with production's availability: one node like mq.t3.micro, restarted by ECS in 1–2 minutes in either AZ (Amazon MQ single-instance stays in its AZ), never reclaimed like Spot. What it costs instead of money: AMQP without TLS inside the VPC (Amazon MQ serves TLS only), and the broker's upgrades, users and definitions backups are yours, not AWS's.",
     ),
     option(
       'self-hosted-3',
