@@ -64,8 +64,15 @@ export class ObservabilityStack extends Stack {
     ]);
 
     const action = new cwActions.SnsAction(this.topic);
+    // with working hours the database, broker and tasks publish nothing at night: missing data is not breaching, so
+    // the alarms stay OK through the night instead of going to INSUFFICIENT_DATA and mailing "OK" every morning
+    const quietAtNight = config.workingHours ? cloudwatch.TreatMissingData.NOT_BREACHING : undefined;
     const alarm = (id: string, p: cloudwatch.AlarmProps) => {
-      const a = new cloudwatch.Alarm(this, id, { alarmName: `genlake-${config.name}-${kebab(id)}`, ...p });
+      const a = new cloudwatch.Alarm(this, id, {
+        alarmName: `genlake-${config.name}-${kebab(id)}`,
+        ...p,
+        treatMissingData: p.treatMissingData ?? quietAtNight,
+      });
       a.addAlarmAction(action);
       a.addOkAction(action);
       this.alarms.push(a);

@@ -210,6 +210,8 @@ describe.each(['dev', 'prod'])('%s observability stack', (env) => {
       'IF(((DAY(FILL(h, 0)) >= 1 AND DAY(FILL(h, 0)) <= 5)) AND HOUR(FILL(h, 0)) >= 7 AND HOUR(FILL(h, 0)) < 17, FILL(h, 0), 1)',
     );
     expect(noHealthy.Metrics.find((m: Json) => m.Id === 'h').MetricStat.Metric.MetricName).toBe('HealthyHostCount');
+    // nothing publishes at night: no alarm may sit in INSUFFICIENT_DATA and mail "OK" every morning
+    for (const a of alarms) expect(a.TreatMissingData, a.AlarmName).toMatch(/^(notBreaching|breaching)$/);
   });
 
   it('alarms on the database, the broker, the queues, the dead letters and the API, to the on-call address', () => {
