@@ -32,6 +32,18 @@ function problemsOf(input: unknown): string[] {
 }
 
 describe('environment configurations', () => {
+  it('refuses working hours that end before they start, bad day names, and an on-demand base without Spot', () => {
+    const bad = withChange((c) => {
+      c.workingHours = { startHour: 19, stopHour: 7, weekDays: 'MONDAY' };
+      c.services.gateway.spot = false;
+      c.services.gateway.onDemandBase = 1;
+    });
+    const problems = problemsOf(bad).join('\n');
+    expect(problems).toMatch(/workingHours\.stopHour.*after startHour/);
+    expect(problems).toMatch(/workingHours\.weekDays.*cron day names/);
+    expect(problems).toMatch(/services\.gateway\.onDemandBase.*only with spot: true/);
+  });
+
   it('dev and prod are valid, with the defaults filled in', () => {
     const dev = loadConfig('dev');
     const prod = loadConfig('prod');

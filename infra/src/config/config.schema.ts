@@ -58,7 +58,35 @@ const taskSize = z.object({
    * Fine for dev and for stateless workers whose in-flight message is redelivered; not for the only API task.
    */
   spot: z.boolean().default(false),
+  /**
+   * With `spot`: this many tasks stay on on-demand FARGATE (the capacity provider strategy's base), only the tasks
+   * above them run on Spot. Production keeps its API's minimum here so that a Spot shortage or interruption never
+   * takes the API below it; the spike tasks are the cheap ones.
+   */
+  onDemandBase: z.number().int().min(0).max(100).default(0),
 });
+
+const WEEK_DAYS =
+  /^(MON|TUE|WED|THU|FRI|SAT|SUN)(-(MON|TUE|WED|THU|FRI|SAT|SUN))?(,(MON|TUE|WED|THU|FRI|SAT|SUN)(-(MON|TUE|WED|THU|FRI|SAT|SUN))?)*$/;
+
+/**
+ * Working hours: outside them every ECS service of the environment (team services, a self-hosted broker,
+ * Prometheus and Grafana) is scaled to 0 tasks by scheduled scaling, and back to its range at `startHour`. For a
+ * development environment: nobody waits for it at night. The web app keeps what is submitted meanwhile in its outbox
+ * and sends it when the API answers again (a few minutes after `startHour`).
+ */
+export const workingHoursSchema = z
+  .object({
+    /** IANA time zone of the hours (the scheduled actions' time zone). */
+    timeZone: z.string().min(1).default('Europe/Berlin'),
+    /** Days the services run, as cron day names: `MON-FRI`, `MON-SAT`, `MON,WED,FRI`. */
+    weekDays: z.string().regex(WEEK_DAYS, 'must be cron day names such as MON-FRI').default('MON-FRI'),
+    /** Hour the services start (0–23, local time). */
+    startHour: z.number().int().min(0).max(23),
+    /** Hour they stop (1–23, after startHour). */
+    stopHour: z.number().int().min(1).max(23),
+  })
+  .refine((w) => w.stopHour > w.startHour, { message: 'stopHour must be after startHour', path: ['stopHour'] });
 
 function checkTaskSize(value: { cpu: number; memoryMiB: number }, ctx: z.RefinementCtx): void {
   const allowed = FARGATE_SIZES[value.cpu];
@@ -124,6 +152,13 @@ export const serviceSchema = taskSize
   })
   .superRefine((s, ctx) => {
     checkTaskSize(s, ctx);
+    if (s.onDemandBase > 0 && !s.spot) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['onDemandBase'],
+        message: 'only with spot: true (else every task is on demand)',
+      });
+    }
     if (s.minTasks > s.maxTasks) {
       ctx.addIssue({ code: 'custom', path: ['minTasks'], message: `must be <= maxTasks (${s.maxTasks})` });
     }
@@ -177,6 +212,9 @@ export const environmentSchema = z
     terminationProtection: z.boolean(),
     /** Tags on every resource (cost allocation). */
     tags: z.record(z.string(), z.string()).default({}),
+
+    /** Scale every ECS service to 0 outside these hours (development); absent: always on. */
+    workingHours: workingHoursSchema.optional(),
 
     domain: z.object({
       /** The name users open: front end at `/`, API at `/api/*`, Grafana at `/grafana/`. */
@@ -263,6 +301,7 @@ export const environmentSchema = z
           cpu: 256,
           memoryMiB: 1024,
           spot: false,
+          onDemandBase: 0,
           image: 'public.ecr.aws/docker/library/rabbitmq:3.13-management',
         }),
     }),
@@ -424,6 +463,7 @@ export type EnvironmentConfigInput = z.input<typeof environmentSchema>;
 export type EnvironmentConfig = z.output<typeof environmentSchema>;
 export type ServiceConfig = z.output<typeof serviceSchema>;
 export type TaskSize = z.output<typeof taskSize>;
+export type WorkingHours = z.output<typeof workingHoursSchema>;
 
 /** Thrown when a configuration is invalid; the message names every bad field. */
 export class ConfigError extends Error {

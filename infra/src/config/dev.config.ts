@@ -3,7 +3,7 @@ import { teamServices } from './team.services';
 
 /**
  * dev: the smallest thing that runs the whole system. Single-AZ database, a NAT instance, RabbitMQ self-hosted on
- * Fargate (EFS-backed), every task on Fargate Spot, no Container Insights. About a third of the $300 budget.
+ * Fargate (EFS-backed), every task on Fargate Spot and only in working hours, no Container Insights.
  */
 export const devConfig: EnvironmentConfigInput = {
   name: 'dev',
@@ -12,6 +12,9 @@ export const devConfig: EnvironmentConfigInput = {
   terminationProtection: false,
   tags: { project: 'genlake', environment: 'dev' },
   domain: { name: 'dev.genlake.example.com' },
+  // every ECS service at 0 tasks outside 07:00–19:00 on weekdays (60 of 168 hours up); the web app's outbox holds
+  // what is submitted meanwhile and sends it once the API answers (a few minutes after 07:00)
+  workingHours: { timeZone: 'Europe/Berlin', weekDays: 'MON-FRI', startHour: 7, stopHour: 19 },
   network: {
     cidr: '10.10.0.0/16',
     natMode: 'instance',

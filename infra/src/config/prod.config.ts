@@ -50,12 +50,15 @@ export const prodConfig: EnvironmentConfigInput = {
     athenaBytesScannedCutoffMb: 10_240,
   },
   services: teamServices({
-    gateway: { cpu: 256, memoryMiB: 1024, spot: false, minTasks: 2, maxTasks: 6, scaleTarget: 1200 },
-    processor: { cpu: 512, memoryMiB: 2048, spot: false, minTasks: 1, maxTasks: 4, scaleTarget: 2 },
+    // two on-demand tasks in two AZs always (the API's availability); the spike tasks above them on Spot
+    gateway: { cpu: 256, memoryMiB: 1024, spot: true, onDemandBase: 2, minTasks: 2, maxTasks: 6, scaleTarget: 1200 },
+    // a stateless worker: a reclaimed task's unacknowledged messages are redelivered and the inbox drops the
+    // duplicates (test/e2e kills a worker mid-batch); a Spot shortage delays batches, the API still accepts them
+    processor: { cpu: 512, memoryMiB: 2048, spot: true, minTasks: 1, maxTasks: 4, scaleTarget: 2 },
     corrector: { cpu: 256, memoryMiB: 1024, spot: true, minTasks: 0, maxTasks: 3, scaleTarget: 4 },
-    // one active CRM consumer + a standby while 200+ messages wait; on demand: confirmation e-mails should not wait
-    // for Spot capacity (Spot would save ~$7/month)
-    notifier: { cpu: 256, memoryMiB: 512, spot: false, minTasks: 1, maxTasks: 2, scaleTarget: 200 },
+    // one active CRM consumer on demand (confirmation e-mails should not wait for Spot capacity); the standby that
+    // joins while 200+ messages wait runs on Spot
+    notifier: { cpu: 256, memoryMiB: 512, spot: true, onDemandBase: 1, minTasks: 1, maxTasks: 2, scaleTarget: 200 },
   }),
   notifications: {
     // replace with the CRM's production endpoint; its token goes into genlake/prod/crm-token

@@ -15,6 +15,7 @@ import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
 import { enabledServices, resourceName } from '../genlake.naming';
 import { GRAFANA_PORT, PROMETHEUS_PORT } from '../stacks/network.stack';
+import { capacityProviderStrategies, followWorkingHours } from './capacity';
 
 /** CloudWatch and Logs read actions Grafana's CloudWatch data source needs (no resource-level permissions exist). */
 const CLOUDWATCH_READ = [
@@ -155,12 +156,13 @@ export class PrometheusGrafana extends Construct {
       maxHealthyPercent: 100,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       securityGroups: [props.prometheusSecurityGroup],
-      capacityProviderStrategies: [{ capacityProvider: obs.prometheus.spot ? 'FARGATE_SPOT' : 'FARGATE', weight: 1 }],
+      capacityProviderStrategies: capacityProviderStrategies(obs.prometheus),
       cloudMapOptions: { cloudMapNamespace: props.namespace, name: 'prometheus', dnsTtl: Duration.seconds(10) },
       circuitBreaker: { rollback: true },
       enableECSManagedTags: true,
       propagateTags: ecs.PropagatedTagSource.SERVICE,
     });
+    followWorkingHours(this.prometheusService, config.workingHours);
     NagSuppressions.addResourceSuppressions(
       prometheusTask,
       [
@@ -308,12 +310,13 @@ export class PrometheusGrafana extends Construct {
       maxHealthyPercent: 100,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       securityGroups: [props.grafanaSecurityGroup],
-      capacityProviderStrategies: [{ capacityProvider: obs.grafana.spot ? 'FARGATE_SPOT' : 'FARGATE', weight: 1 }],
+      capacityProviderStrategies: capacityProviderStrategies(obs.grafana),
       healthCheckGracePeriod: Duration.seconds(120),
       circuitBreaker: { rollback: true },
       enableECSManagedTags: true,
       propagateTags: ecs.PropagatedTagSource.SERVICE,
     });
+    followWorkingHours(this.grafanaService, config.workingHours);
     const targetGroup = new elbv2.ApplicationTargetGroup(this, 'GrafanaTargets', {
       vpc: props.vpc,
       port: GRAFANA_PORT,

@@ -15,6 +15,7 @@ import type * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { type AppSecretName, type EnvironmentConfig, resolveEnvironment, type ServiceConfig } from '../config';
+import { capacityProviderStrategies, scaleToZeroOutsideWorkingHours } from './capacity';
 
 /**
  * STORAGE_URL of a service without storage grants (the notifier): a directory on the task's own disk, so that the
@@ -163,7 +164,7 @@ export class TeamService extends Construct {
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       securityGroups: [props.securityGroup],
       assignPublicIp: false,
-      capacityProviderStrategies: [{ capacityProvider: service.spot ? 'FARGATE_SPOT' : 'FARGATE', weight: 1 }],
+      capacityProviderStrategies: capacityProviderStrategies(service),
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
       circuitBreaker: { rollback: true },
@@ -178,6 +179,12 @@ export class TeamService extends Construct {
     });
 
     this.scaling = this.service.autoScaleTaskCount({ minCapacity: service.minTasks, maxCapacity: service.maxTasks });
+    if (props.config.workingHours) {
+      scaleToZeroOutsideWorkingHours(this.scaling, props.config.workingHours, {
+        min: service.minTasks,
+        max: service.maxTasks,
+      });
+    }
     if (props.targetGroup) {
       this.service.attachToApplicationTargetGroup(props.targetGroup);
       this.scaling.scaleOnRequestCount('RequestsPerTask', {

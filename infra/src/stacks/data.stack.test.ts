@@ -7,6 +7,23 @@ describe.each(['dev', 'prod'])('%s data stack', (env) => {
   const t = template(stage.data);
   const config = stage.config;
 
+  it('stops the dev database outside working hours and starts it at their start; prod runs always', () => {
+    const schedules = resources(t, 'AWS::Scheduler::Schedule').map(([, p]) => p);
+    if (!config.workingHours) {
+      expect(schedules).toEqual([]);
+      return;
+    }
+    const { startHour, stopHour, weekDays, timeZone } = config.workingHours;
+    const byArn = Object.fromEntries(schedules.map((p) => [JSON.stringify(p.Target.Arn), p]));
+    const start = Object.entries(byArn).find(([arn]) => arn.includes('aws-sdk:rds:startDBInstance'))?.[1];
+    const stop = Object.entries(byArn).find(([arn]) => arn.includes('aws-sdk:rds:stopDBInstance'))?.[1];
+    expect(start.ScheduleExpression).toBe(`cron(0 ${startHour} ? * ${weekDays} *)`);
+    expect(stop.ScheduleExpression).toBe(`cron(0 ${stopHour} ? * ${weekDays} *)`);
+    expect(stop.ScheduleExpressionTimezone).toBe(timeZone);
+    expect(JSON.parse(stop.Target.Input)).toEqual({ DbInstanceIdentifier: `genlake-${env}-postgres` });
+    t.hasResourceProperties('AWS::RDS::DBInstance', { PreferredBackupWindow: '12:00-13:00' });
+  });
+
   it('admits only the service security groups (and the rotation function) on 5432', () => {
     const [[dbSgId]] = resources(t, 'AWS::EC2::SecurityGroup').filter(([, p]) =>
       /^PostgreSQL/.test(p.GroupDescription),

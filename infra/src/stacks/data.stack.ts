@@ -7,6 +7,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
+import { StopOutsideWorkingHours } from '../constructs/capacity';
 import { enabledServices, resourceName } from '../genlake.naming';
 import type { NetworkStack } from './network.stack';
 
@@ -107,7 +108,8 @@ export class DataStack extends Stack {
       storageType: rds.StorageType.GP3,
       storageEncrypted: true,
       backupRetention: Duration.days(db.backupRetentionDays),
-      preferredBackupWindow: '01:00-02:00',
+      // with working hours the instance is stopped at night: back it up at noon (UTC) instead
+      preferredBackupWindow: config.workingHours ? '12:00-13:00' : '01:00-02:00',
       preferredMaintenanceWindow: 'sun:02:30-sun:03:30',
       deletionProtection: db.deletionProtection,
       removalPolicy: RemovalPolicy.SNAPSHOT,
@@ -119,6 +121,15 @@ export class DataStack extends Stack {
       caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
     });
     this.database.node.addDependency(logGroup);
+    if (config.workingHours) {
+      // development: the instance stops at night and at weekends (storage is still billed); a password rotation
+      // that falls in the night fails harmlessly (the current password stays) and runs again at the next one
+      new StopOutsideWorkingHours(this, 'PostgresWorkingHours', config.workingHours, {
+        kind: 'rds',
+        ids: [this.instanceIdentifier],
+        arns: [this.database.instanceArn],
+      });
+    }
     this.secret = this.database.secret!;
 
     this.secret.addRotationSchedule('Rotation', {

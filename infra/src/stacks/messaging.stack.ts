@@ -10,6 +10,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
+import { capacityProviderStrategies, followWorkingHours } from '../constructs/capacity';
 import { enabledServices, resourceName } from '../genlake.naming';
 import { PASSWORD_EXCLUDED_CHARACTERS } from './data.stack';
 import type { NetworkStack } from './network.stack';
@@ -288,7 +289,7 @@ export class MessagingStack extends Stack {
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       securityGroups: [this.securityGroup],
       assignPublicIp: false,
-      capacityProviderStrategies: [{ capacityProvider: size.spot ? 'FARGATE_SPOT' : 'FARGATE', weight: 1 }],
+      capacityProviderStrategies: capacityProviderStrategies(size),
       cloudMapOptions: {
         cloudMapNamespace: network.namespace,
         name: 'rabbitmq',
@@ -298,6 +299,7 @@ export class MessagingStack extends Stack {
       enableECSManagedTags: true,
       propagateTags: ecs.PropagatedTagSource.SERVICE,
     });
+    followWorkingHours(service, config.workingHours);
 
     NagSuppressions.addResourceSuppressions(
       taskDefinition,

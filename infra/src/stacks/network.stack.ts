@@ -7,6 +7,7 @@ import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { CLOUDFRONT_PREFIX_LISTS, type EnvironmentConfig } from '../config';
+import { StopOutsideWorkingHours } from '../constructs/capacity';
 import { enabledServices, pascal } from '../genlake.naming';
 
 /** Port of the self-hosted Prometheus and of Grafana. */
@@ -114,6 +115,17 @@ export class NetworkStack extends Stack {
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         }).addAlarmAction(new cwActions.Ec2Action(cwActions.Ec2InstanceAction.RECOVER));
       });
+      if (config.workingHours) {
+        // development: no task needs egress at night (they are scaled to 0); a stopped instance has no public IPv4
+        // to pay for, and gets a new one (same routes, same id) when it starts
+        new StopOutsideWorkingHours(this, 'NatWorkingHours', config.workingHours, {
+          kind: 'ec2',
+          ids: natInstance.configuredGateways.map((g) => g.gatewayId),
+          arns: natInstance.configuredGateways.map((g) =>
+            Stack.of(this).formatArn({ service: 'ec2', resource: 'instance', resourceName: g.gatewayId }),
+          ),
+        });
+      }
       // the only EC2 instances under the VPC are the NAT instances
       NagSuppressions.addResourceSuppressions(
         this.vpc,

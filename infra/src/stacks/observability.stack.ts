@@ -10,6 +10,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
+import { duringWorkingHours } from '../constructs/capacity';
 import { PrometheusGrafana } from '../constructs/prometheus-grafana.construct';
 import { enabledServices, pascal, queuesOf, resourceName, workerServices } from '../genlake.naming';
 import type { DataStack } from './data.stack';
@@ -63,8 +64,15 @@ export class ObservabilityStack extends Stack {
     ]);
 
     const action = new cwActions.SnsAction(this.topic);
+    // with working hours the database, broker and tasks publish nothing at night: missing data is not breaching, so
+    // the alarms stay OK through the night instead of going to INSUFFICIENT_DATA and mailing "OK" every morning
+    const quietAtNight = config.workingHours ? cloudwatch.TreatMissingData.NOT_BREACHING : undefined;
     const alarm = (id: string, p: cloudwatch.AlarmProps) => {
-      const a = new cloudwatch.Alarm(this, id, { alarmName: `genlake-${config.name}-${kebab(id)}`, ...p });
+      const a = new cloudwatch.Alarm(this, id, {
+        alarmName: `genlake-${config.name}-${kebab(id)}`,
+        ...p,
+        treatMissingData: p.treatMissingData ?? quietAtNight,
+      });
       a.addAlarmAction(action);
       a.addOkAction(action);
       this.alarms.push(a);
@@ -226,9 +234,21 @@ export class ObservabilityStack extends Stack {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     for (const [name, targetGroup] of Object.entries(services.targetGroups)) {
+      const healthy = targetGroup.metrics.healthyHostCount({ period: Duration.minutes(1), statistic: 'Minimum' });
+      // with working hours the services sleep at night by design: the alarm watches the hours they are up
+      const hours = config.workingHours;
       alarm(`${pascal(name)}NoHealthyTask`, {
-        alarmDescription: `No healthy ${name} task behind the load balancer. Call: the ${name} team.`,
-        metric: targetGroup.metrics.healthyHostCount({ period: Duration.minutes(1), statistic: 'Minimum' }),
+        alarmDescription:
+          `No healthy ${name} task behind the load balancer${hours ? ' during working hours' : ''}. ` +
+          `Call: the ${name} team.`,
+        metric: hours
+          ? new cloudwatch.MathExpression({
+              expression: `IF(${duringWorkingHours(hours, 'FILL(h, 0)')}, FILL(h, 0), 1)`,
+              usingMetrics: { h: healthy },
+              period: Duration.minutes(1),
+              label: `healthy ${name} tasks (1 outside working hours)`,
+            })
+          : healthy,
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         evaluationPeriods: 3,

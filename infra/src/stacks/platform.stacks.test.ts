@@ -198,6 +198,22 @@ describe.each(['dev', 'prod'])('%s observability stack', (env) => {
   const config = stage.config;
   const alarms = resources(t, 'AWS::CloudWatch::Alarm').map(([, p]) => p);
 
+  it('watches for a healthy API task always in prod, only during working hours where the services sleep at night', () => {
+    const [noHealthy] = alarms.filter((a) => /no-healthy-task$/.test(a.AlarmName));
+    if (!config.workingHours) {
+      expect(noHealthy.MetricName).toBe('HealthyHostCount');
+      return;
+    }
+    const [expression] = noHealthy.Metrics.filter((m: Json) => m.Expression);
+    // Europe/Berlin 07–19 on weekdays: 07:00–17:00 UTC is inside both the winter (+1) and summer (+2) hours, an hour late
+    expect(expression.Expression).toBe(
+      'IF(((DAY(FILL(h, 0)) >= 1 AND DAY(FILL(h, 0)) <= 5)) AND HOUR(FILL(h, 0)) >= 7 AND HOUR(FILL(h, 0)) < 17, FILL(h, 0), 1)',
+    );
+    expect(noHealthy.Metrics.find((m: Json) => m.Id === 'h').MetricStat.Metric.MetricName).toBe('HealthyHostCount');
+    // nothing publishes at night: no alarm may sit in INSUFFICIENT_DATA and mail "OK" every morning
+    for (const a of alarms) expect(a.TreatMissingData, a.AlarmName).toMatch(/^(notBreaching|breaching)$/);
+  });
+
   it('alarms on the database, the broker, the queues, the dead letters and the API, to the on-call address', () => {
     t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: config.observability.alarmEmail });
     const metricNames = alarms.map((a) => a.MetricName ?? 'math');

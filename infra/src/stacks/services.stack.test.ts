@@ -54,7 +54,13 @@ describe.each(['dev', 'prod'])('%s services stack', (env) => {
       const s = config.services[name];
       t.hasResourceProperties('AWS::ECS::Service', {
         ServiceName: name,
-        CapacityProviderStrategy: [{ CapacityProvider: s.spot ? 'FARGATE_SPOT' : 'FARGATE', Weight: 1 }],
+        CapacityProviderStrategy:
+          s.spot && s.onDemandBase > 0
+            ? [
+                { CapacityProvider: 'FARGATE', Base: s.onDemandBase, Weight: 0 },
+                { CapacityProvider: 'FARGATE_SPOT', Weight: 1 },
+              ]
+            : [{ CapacityProvider: s.spot ? 'FARGATE_SPOT' : 'FARGATE', Weight: 1 }],
         NetworkConfiguration: { AwsvpcConfiguration: Match.objectLike({ AssignPublicIp: 'DISABLED' }) },
       });
       t.hasResourceProperties('AWS::ECS::TaskDefinition', {
@@ -255,6 +261,41 @@ describe.each(['dev', 'prod'])('%s services stack', (env) => {
       );
       expect(g.all).not.toContain('s3:DeleteObject');
     }
+  });
+
+  it('keeps the API at its minimum on on-demand FARGATE in production; Spot takes only the tasks above it', () => {
+    const [[, gateway]] = resources(t, 'AWS::ECS::Service').filter(([, p]) => p.ServiceName === 'gateway');
+    const onDemand = (gateway.CapacityProviderStrategy as Json[]).find((x) => x.CapacityProvider === 'FARGATE');
+    if (env === 'prod') expect(onDemand?.Base ?? (onDemand ? Infinity : 0)).toBeGreaterThanOrEqual(2);
+    else expect(onDemand).toBeUndefined();
+  });
+
+  it('scales every service to 0 outside working hours in dev only, and back to its range at their start', () => {
+    const targets = resources(t, 'AWS::ApplicationAutoScaling::ScalableTarget');
+    expect(targets).toHaveLength(4);
+    for (const [, target] of targets) {
+      const actions = (target.ScheduledActions ?? []) as Json[];
+      if (!config.workingHours) {
+        expect(actions).toEqual([]);
+        continue;
+      }
+      const { startHour, stopHour, weekDays, timeZone } = config.workingHours;
+      expect(actions).toEqual([
+        {
+          ScheduledActionName: 'WorkingHoursStart',
+          Schedule: `cron(0 ${startHour} ? * ${weekDays} *)`,
+          ScalableTargetAction: { MinCapacity: target.MinCapacity, MaxCapacity: target.MaxCapacity },
+          Timezone: timeZone,
+        },
+        {
+          ScheduledActionName: 'WorkingHoursStop',
+          Schedule: `cron(0 ${stopHour} ? * ${weekDays} *)`,
+          ScalableTargetAction: { MinCapacity: 0, MaxCapacity: 0 },
+          Timezone: timeZone,
+        },
+      ]);
+    }
+    expect(env === 'dev').toBe(Boolean(config.workingHours));
   });
 
   it('restarts the services when the database credentials rotate', () => {

@@ -6,13 +6,15 @@ const path = require('node:path');
 const { parseArgs } = require('node:util');
 const { loadAssembly, AssemblyMissingError } = require('./assembly');
 const { loadPrices, loadUsage, PriceError, DEFAULT_PRICES, DEFAULT_USAGE } = require('./config');
-const { estimate } = require('./estimate');
+const { estimate, coverageProblems } = require('./estimate');
 const { format } = require('./format');
 const { compare, formatComparison } = require('./compare');
+const { refreshPrices, NO_CREDENTIALS } = require('./refresh');
 
 const DEFAULT_ASSEMBLY = path.resolve(__dirname, '../../../infra/cdk.out');
 
 const HELP = `Usage: npm run cost -- [options]
+       npm run cost -- refresh-prices [--dry-run] [--region <region>]   (see refresh-prices --help)
 
 Prints the monthly cost of each environment (stage) of the synthesized CDK app, resource by resource,
 from the CloudFormation templates in the cloud assembly, with the prices in tools/cost/prices.json and
@@ -36,10 +38,12 @@ Options:
   -h, --help                     this help
 
 Exit codes: 0 done, 1 error (e.g. an instance class the price table does not know), 2 no assembly
-(run npm run synth first), 3 over budget (with --fail-over-budget).
+(run npm run synth first), 3 over budget (with --fail-over-budget), ${NO_CREDENTIALS} refresh-prices without AWS
+credentials (the committed table stays in use).
 `;
 
-function run(argv, { stdout = process.stdout, stderr = process.stderr } = {}) {
+function run(argv, { stdout = process.stdout, stderr = process.stderr, env = process.env } = {}) {
+  if (argv[0] === 'refresh-prices') return refreshPrices(argv.slice(1), { stdout, stderr, env });
   let args;
   try {
     args = parseArgs({
@@ -104,11 +108,9 @@ function run(argv, { stdout = process.stdout, stderr = process.stderr } = {}) {
       return 1;
     }
     stdout.write(format(report, args.format, { all: args.all }));
-    const unknown = report.environments.flatMap((e) => e.lines.filter((l) => l.kind === 'unknown'));
-    if (args.strict && unknown.length) {
-      stderr.write(
-        `cost: ${unknown.length} resource(s) of types not in the price table: ${[...new Set(unknown.map((l) => l.type))].join(', ')}\n`,
-      );
+    const problems = coverageProblems(report);
+    if (args.strict && problems.length) {
+      stderr.write(`cost: ${problems.length} resource(s) without a price:\n  ${problems.join('\n  ')}\n`);
       return 1;
     }
     if (args['fail-over-budget'] && !report.budget.within) return 3;
@@ -127,8 +129,20 @@ function run(argv, { stdout = process.stdout, stderr = process.stderr } = {}) {
   }
 }
 
+/** `npm run cost | head`: the reader closing the pipe ends the output quietly, without a stack trace. */
+function quietOnClosedPipe(stream) {
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 if (require.main === module) {
-  process.exitCode = run(process.argv.slice(2));
+  quietOnClosedPipe(process.stdout);
+  // refresh-prices is asynchronous (it calls the Price List API); the estimate is not
+  Promise.resolve(run(process.argv.slice(2))).then((code) => {
+    process.exitCode = code;
+  });
 }
 
 module.exports = { run, HELP, DEFAULT_ASSEMBLY };

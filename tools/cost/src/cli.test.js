@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from './cli.js';
 import { cleanup, template, tmpDir, writeAssembly } from './fixtures/helpers.js';
@@ -25,6 +27,21 @@ describe('npm run cost', () => {
     // the verdict and the totals come before the (long) resource tables
     expect(out.indexOf('Budget: ')).toBeLessThan(out.indexOf('== dev (eu-central-1) =='));
     expect(out.indexOf('== total by stack ==')).toBeLessThan(out.indexOf('== dev (eu-central-1) =='));
+  });
+
+  it('stops quietly when the reader closes the pipe (npm run cost | head)', () => {
+    const many = Object.fromEntries(
+      Array.from({ length: 3000 }, (_, i) => [`Role${i}`, { Type: 'AWS::IAM::Role' }]).concat([
+        ['Nat', { Type: 'AWS::EC2::NatGateway', Properties: {} }],
+      ]),
+    );
+    const dir = writeAssembly({ dev: { network: template(many) }, prod: { network } });
+    const cliPath = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cli.js');
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${cliPath}" --assembly "${dir}" --all | head -n 2`], {
+      encoding: 'utf8',
+    });
+    expect(r.stdout.split('\n')[0]).toMatch(/^genlake monthly cost/);
+    expect(r.stderr).not.toMatch(/EPIPE|Error/);
   });
 
   it('exits 2 with "run npm run synth first" when the assembly is missing', () => {

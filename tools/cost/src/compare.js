@@ -46,18 +46,29 @@ function workloadOf(env, U) {
 
 /**
  * Fargate task-hours × price. `arch`: 'x86', 'arm64' or 'configured' (each service's own); `spot`: 'none',
- * 'workers' (all but the gateway) or 'configured' (each service's own Spot share).
+ * 'workers' (all but the gateway) or 'configured' (each service's own strategy: an on-demand base, the rest Spot);
+ * `schedule`: 'configured' (the working hours of the templates' scheduled scaling) or 'always' (always on).
  */
-function fargateCost(P, D, services, { arch, spot = 'none', gbOverhead = 0, roundEks = false } = {}) {
+function fargateCost(
+  P,
+  D,
+  services,
+  { arch, spot = 'none', schedule = 'configured', gbOverhead = 0, roundEks = false } = {},
+) {
   let total = 0;
   for (const s of services) {
     const rate = P.fargate[arch === 'configured' ? (s.arch ?? 'x86') : arch];
     let gb = s.gb + gbOverhead;
     if (roundEks) gb = gb <= 0.5 ? 0.5 : Math.ceil(gb);
-    let perHour = s.vcpu * rate.vcpuHour + gb * rate.gbHour;
-    const share = spot === 'workers' ? (GATEWAY.test(s.name) ? 0 : 1) : spot === 'configured' ? (s.spot ?? 0) : 0;
-    perHour *= 1 - share + share * P.fargate.spotFactor;
-    total += taskHours(D, s.base, s.max) * perHour;
+    const perHour = s.vcpu * rate.vcpuHour + gb * rate.gbHour;
+    const tiers =
+      schedule === 'configured' && s.tiers
+        ? s.tiers
+        : [{ tasks: 1, hours: taskHours(D, s.base, s.max), spot: s.spot ?? 0 }];
+    for (const t of tiers) {
+      const share = spot === 'workers' ? (GATEWAY.test(s.name) ? 0 : 1) : spot === 'configured' ? (t.spot ?? 0) : 0;
+      total += t.tasks * t.hours * perHour * (1 - share + share * P.fargate.spotFactor);
+    }
   }
   return total;
 }
@@ -127,6 +138,14 @@ function computeOptions(ctx) {
           `ECS on Fargate as synthesized (${archs}, Fargate Spot where configured)`,
           byStage((s) => fargateCost(ctx.P, s.D, s.services, { arch: 'configured', spot: 'configured' })),
           'The team services as the templates define them: sizes, task ranges, Spot per service.',
+        ),
+        option(
+          'fargate-configured-always-on',
+          'ECS on Fargate as synthesized, but always on (no working-hours schedule)',
+          byStage((s) =>
+            fargateCost(ctx.P, s.D, s.services, { arch: 'configured', spot: 'configured', schedule: 'always' }),
+          ),
+          'What scaling dev to 0 outside working hours saves; production has no schedule.',
         ),
         option(
           'fargate-arm64-configured',
@@ -255,11 +274,12 @@ function brokerOptions(ctx) {
   // the broker task as the templates size it (where a stage self-hosts it), else usage `compare.selfHostedBroker`
   const brokerTask = (s) => ctx.templateTask(BROKER, s) ?? { ...s.U.compare.selfHostedBroker, arch: 'arm64', spot: 0 };
   const b = brokerTask(ctx.stages[ctx.stages.length - 1]);
-  const self = (nodes, s) => {
+  const self = (nodes, s, { onDemand = false } = {}) => {
     const b = brokerTask(s);
     const r = P.fargate[b.arch];
     const efs = s.U.efs;
-    const spot = 1 - b.spot + b.spot * P.fargate.spotFactor;
+    const share = onDemand ? 0 : b.spot;
+    const spot = 1 - share + share * P.fargate.spotFactor;
     return (
       nodes * H * (b.vcpu * r.vcpuHour + b.gb * r.gbHour) * spot +
       nodes * efs.storageGb * P.efs.standardGbMonth +
@@ -291,6 +311,12 @@ function brokerOptions(ctx) {
       `Self-hosted RabbitMQ on Fargate (1 task, ${size}) + EFS`,
       byStage((s) => self(1, s)),
       'ECS restarts a failed broker in 1–2 minutes, in either AZ (the message store is on EFS). Upgrades, users, TLS and monitoring are yours; EFS latency limits fsync-heavy quorum queue throughput.',
+    ),
+    option(
+      'self-hosted-1-on-demand',
+      `Self-hosted RabbitMQ on Fargate (1 task, ${b.vcpu} vCPU / ${b.gb} GB, on demand) + EFS`,
+      byStage((s) => self(1, s, { onDemand: true })),
+      "The cheapest broker with production's availability: one node like mq.t3.micro, restarted by ECS in 1–2 minutes in either AZ (Amazon MQ single-instance stays in its AZ), never reclaimed like Spot. What it costs instead of money: AMQP without TLS inside the VPC (Amazon MQ serves TLS only), and the broker's upgrades, users and definitions backups are yours, not AWS's.",
     ),
     option(
       'self-hosted-3',

@@ -247,6 +247,7 @@ function estimate({ assembly, prices, usage, region, stages, freeTier = 'auto' }
     environments.push({
       name: stage.name,
       regions: [...regions],
+      resources: all.map((r) => ({ stack: r.stack.displayName, logicalId: r.logicalId, type: r.res?.Type })),
       accounts,
       lines,
       subtotal,
@@ -281,4 +282,33 @@ function estimate({ assembly, prices, usage, region, stages, freeTier = 'auto' }
   };
 }
 
-module.exports = { estimate, describeAssumptions, freeTierCredits };
+/**
+ * What keeps an estimate from being a price for every resource: a type with no pricer and not on the no-charge or
+ * usage-based lists (it would cost $0 unseen), a priced line without a finite positive unit price or a finite
+ * quantity, a resource with no line at all, or a $0 line that gives no reason. `[]` when every resource is priced.
+ */
+function coverageProblems(report) {
+  const problems = [];
+  for (const env of report.environments) {
+    const where = (l) => `${env.name}: ${l.stack}/${l.logicalId} (${l.type})`;
+    for (const l of env.lines) {
+      if (l.kind === 'unknown')
+        problems.push(`${where(l)}: the type has no price (add a pricer or a no-charge reason)`);
+      else if (l.kind === 'priced') {
+        if (!(Number.isFinite(l.unitPrice) && l.unitPrice > 0))
+          problems.push(`${where(l)}: "${l.description}" has no unit price (${l.unitPrice})`);
+        if (!(Number.isFinite(l.quantity) && Number.isFinite(l.monthly)))
+          problems.push(`${where(l)}: "${l.description}" has quantity ${l.quantity}, monthly ${l.monthly}`);
+      } else if (/^(no charge|usage-based)?\.?$/i.test(String(l.description ?? '').trim())) {
+        problems.push(`${where(l)}: a $0 line without a reason ("${l.description ?? ''}")`);
+      }
+    }
+    for (const r of env.resources ?? []) {
+      if (!env.lines.some((l) => l.stack === r.stack && l.logicalId === r.logicalId))
+        problems.push(`${env.name}: ${r.stack}/${r.logicalId} (${r.type}): no line in the bill`);
+    }
+  }
+  return problems;
+}
+
+module.exports = { estimate, describeAssumptions, freeTierCredits, coverageProblems };

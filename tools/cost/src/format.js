@@ -194,7 +194,7 @@ function formatJson(report) {
   return `${JSON.stringify(
     {
       ...report,
-      environments: report.environments.map((e) => ({ ...e, subtotal: round(e.subtotal) })),
+      environments: report.environments.map(({ resources, ...e }) => ({ ...e, subtotal: round(e.subtotal) })),
       budget: { ...report.budget, total: round(report.budget.total), headroom: round(report.budget.headroom) },
     },
     null,

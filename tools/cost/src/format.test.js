@@ -46,7 +46,7 @@ describe('markdown', () => {
   });
 
   it('folds resources without a charge into one row per type, and names usage-based ones', () => {
-    expect(md).toContain('| `2 resources` | IAM::Role | no charge | no charge | $0.00 |');
+    expect(md).toContain('| `2 resources` | IAM::Role | no charge: IAM is free | no charge | $0.00 |');
     expect(md).toMatch(/\| `prod\/network\/Queue` \| SQS::Queue \| usage-based: .* \| usage-based \| \$0\.00 \|/);
   });
 

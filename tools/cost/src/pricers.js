@@ -5,6 +5,7 @@
 
 const { refsIn, num, str, bool, listLength, joinText } = require('./cfn');
 const { priceOf } = require('./config');
+const { weeklyCapacity, ScheduleError } = require('./schedule');
 
 // ---------------------------------------------------------------------------------------------------------------
 // Lines
@@ -42,21 +43,55 @@ function scalableTargetFor(ctx, serviceId) {
   return undefined;
 }
 
-/** Tasks at the baseline (autoscaling minimum, else DesiredCount) and at the maximum. */
+/**
+ * Tasks at the baseline (autoscaling minimum, else DesiredCount) and at the maximum; `segments`: the shares of the
+ * week at each capacity when the scalable target has scheduled actions (working hours), else one segment.
+ */
 function taskCounts(ctx, id, p) {
   const desired = num(p.DesiredCount, ctx.template, 1);
   const target = scalableTargetFor(ctx, id);
-  if (!target) return { base: desired, max: desired, scaled: false, source: `DesiredCount ${desired}` };
+  if (!target) {
+    const source = `DesiredCount ${desired}`;
+    return { base: desired, max: desired, scaled: false, source, segments: [{ min: desired, max: desired, share: 1 }] };
+  }
   const min = num(target.MinCapacity, ctx.template, desired);
   const max = num(target.MaxCapacity, ctx.template, min);
-  return { base: min, max, scaled: max > min, source: `autoscaling ${min}–${max}` };
+  const counts = { base: min, max, scaled: max > min, source: `autoscaling ${min}–${max}` };
+  const actions = Array.isArray(target.ScheduledActions) ? target.ScheduledActions : [];
+  if (actions.length === 0) return { ...counts, segments: [{ min, max, share: 1 }] };
+  try {
+    const segments = weeklyCapacity(
+      actions.map((a) => ({
+        schedule: str(a.Schedule, ctx.template),
+        min: num(a.ScalableTargetAction?.MinCapacity, ctx.template, min),
+        max: num(a.ScalableTargetAction?.MaxCapacity, ctx.template, max),
+      })),
+    );
+    return { ...counts, segments, scheduled: true };
+  } catch (err) {
+    if (!(err instanceof ScheduleError)) throw err;
+    ctx.warn(`${id}: scheduled scaling not understood (${err.message}); priced as if always at ${min}–${max}`);
+    return { ...counts, segments: [{ min, max, share: 1 }] };
+  }
 }
 
-/** Task-hours in a month: the baseline all month, the maximum during the spike hours (assumption `spikes`). */
-function taskHours(ctx, counts) {
+/**
+ * The month as `[{ tasks, hours }]`: each segment of the week at its minimum, the spike hours (assumption `spikes`)
+ * at the maximum of the segment with the largest range (spikes happen while the service is up).
+ */
+function taskTiers(ctx, counts) {
   const H = ctx.D.hours;
-  const spikeH = counts.scaled ? Math.min(ctx.D.spikeHours, H) : 0;
-  return counts.base * (H - spikeH) + counts.max * spikeH;
+  const segs = counts.segments;
+  const widest = segs.reduce((a, s) => (s.max > a.max ? s : a), segs[0]);
+  const tiers = [];
+  for (const s of segs) {
+    const hours = s.share * H;
+    const base = Math.min(s.min, s.max);
+    const spikeH = s === widest && s.max > base ? Math.min(ctx.D.spikeHours, hours) : 0;
+    if (hours - spikeH > 0) tiers.push({ tasks: base, hours: hours - spikeH });
+    if (spikeH > 0) tiers.push({ tasks: s.max, hours: spikeH, spike: true });
+  }
+  return tiers;
 }
 
 /** The share of `n` tasks that a capacity provider strategy puts on FARGATE_SPOT. */
@@ -187,22 +222,47 @@ function ecsService(ctx, id, res) {
     const arch = str(tdp.RuntimePlatform?.CpuArchitecture, ctx.template, 'X86_64') === 'ARM64' ? 'arm64' : 'x86';
     const rate = ctx.P.fargate[arch];
     const ephemeral = Math.max(0, num(tdp.EphemeralStorage?.SizeInGiB, ctx.template, 20) - 20);
-    let perTaskHour = cpu * rate.vcpuHour + gb * rate.gbHour + ephemeral * ctx.P.fargate.ephemeralGbHour;
-    const spot = spotShare(strategy, counts.base);
-    if (spot > 0) perTaskHour *= 1 - spot + spot * ctx.P.fargate.spotFactor;
-    const hours = taskHours(ctx, counts);
+    const perTaskHour = cpu * rate.vcpuHour + gb * rate.gbHour + ephemeral * ctx.P.fargate.ephemeralGbHour;
+    // each tier's tasks split over the capacity providers: a FARGATE base stays on demand, the rest may be Spot
+    const tiers = taskTiers(ctx, counts).map((t) => ({ ...t, spot: spotShare(strategy, t.tasks) }));
+    const hours = tiers.reduce((a, t) => a + t.tasks * t.hours, 0);
+    const cost = tiers.reduce(
+      (a, t) => a + t.tasks * t.hours * perTaskHour * (1 - t.spot + t.spot * ctx.P.fargate.spotFactor),
+      0,
+    );
+    const spotHours = tiers.reduce((a, t) => a + t.tasks * t.hours * t.spot, 0);
+    const spot = hours > 0 ? spotHours / hours : spotShare(strategy, counts.base);
     const spikePart = counts.scaled ? `, ${counts.max} for ${ctx.D.spikeHours} spike h` : '';
+    const up = counts.segments.filter((s) => s.max > 0).reduce((a, s) => a + s.share, 0);
+    const schedulePart = counts.scheduled
+      ? `; scheduled: up ${Math.round(up * 100)}% of the week, 0 tasks the rest`
+      : '';
     lines.push(
       priced(
         `Fargate ${arch === 'arm64' ? 'ARM64' : 'x86'} ${fmt(cpu)} vCPU / ${fmt(gb)} GB` +
           `${ephemeral ? ` + ${ephemeral} GB ephemeral` : ''}; ${counts.base} task(s) (${counts.source}${spikePart})` +
-          `${spot > 0 ? `; ${Math.round(spot * 100)}% on Fargate Spot` : ''}`,
+          `${schedulePart}${spot > 0 ? `; ${Math.round(spot * 100)}% on Fargate Spot` : ''}`,
         hours,
         'task-h',
-        perTaskHour,
+        hours > 0 ? cost / hours : perTaskHour,
         {
           assumptions: counts.scaled ? ['spikes'] : [],
-          meta: { service: id, vcpu: cpu, gb, arch, base: counts.base, max: counts.max, scaled: counts.scaled, spot },
+          meta: {
+            service: id,
+            vcpu: cpu,
+            gb,
+            arch,
+            base: counts.base,
+            max: counts.max,
+            scaled: counts.scaled,
+            spot,
+            tiers,
+            strategy: strategy?.map((x) => ({
+              provider: x.CapacityProvider,
+              base: x.Base ?? 0,
+              weight: x.Weight ?? 0,
+            })),
+          },
         },
       ),
     );
@@ -218,7 +278,7 @@ function ecsService(ctx, id, res) {
     lines.push(
       priced(
         'Cloud Map registered instances (one per baseline task)',
-        counts.base,
+        counts.segments.reduce((a, seg) => a + Math.min(seg.min, seg.max) * seg.share, 0),
         'instance-month',
         ctx.P.cloudMap.instanceMonth,
       ),
@@ -260,19 +320,55 @@ function ecsCluster(ctx, id, res) {
   ];
 }
 
+/**
+ * The share of the week a DB instance or EC2 instance runs when EventBridge Scheduler stops and starts it (AWS SDK
+ * universal targets `aws-sdk:<kind>:stop…`/`start…` whose input names it), else 1. `names`: its literal identifier
+ * and logical id.
+ */
+function scheduledUpShare(ctx, kind, id, names) {
+  const actions = [];
+  for (const r of ctx.all) {
+    if (r.res?.Type !== 'AWS::Scheduler::Schedule') continue;
+    const p = propsOf(r.res);
+    const arn = joinText(p.Target?.Arn) || String(p.Target?.Arn ?? '');
+    const m = new RegExp(`aws-sdk:${kind}:(stop|start)`, 'i').exec(arn);
+    if (!m) continue;
+    const input = p.Target?.Input;
+    const text = JSON.stringify(input ?? '');
+    if (!(refsIn(input).has(id) || names.some((n) => n && text.includes(n)))) continue;
+    const up = m[1].toLowerCase() === 'start' ? 1 : 0;
+    actions.push({ schedule: str(p.ScheduleExpression, r.stack.template), min: up, max: up });
+  }
+  if (!actions.some((a) => a.max === 0)) return { share: 1 };
+  try {
+    const week = weeklyCapacity(actions);
+    return { share: week.filter((w) => w.max > 0).reduce((a, w) => a + w.share, 0), scheduled: true };
+  } catch (err) {
+    if (!(err instanceof ScheduleError)) throw err;
+    ctx.warn(`${id}: stop/start schedule not understood (${err.message}); priced as always on`);
+    return { share: 1 };
+  }
+}
+
 function ec2Instance(ctx, id, res) {
   const p = propsOf(res);
   const ltd = launchTemplateData(ctx, p.LaunchTemplate?.LaunchTemplateId ?? p.LaunchTemplate?.LaunchTemplateName);
   const type = str(p.InstanceType, ctx.template) ?? str(ltd.InstanceType, ctx.template);
   if (!type) throw new Error(`${id}: AWS::EC2::Instance without a literal InstanceType cannot be priced`);
   const hourly = priceOf(ctx.P.ec2, type, 'EC2 instance type', ctx.region);
+  const up = scheduledUpShare(ctx, 'ec2', id, []);
+  const when = up.scheduled ? `scheduled: running ${Math.round(up.share * 100)}% of the week` : 'always on';
   const lines = [
-    priced(`EC2 ${type} on demand, always on`, ctx.D.hours, 'instance-h', hourly, { meta: { instanceType: type } }),
+    priced(`EC2 ${type} on demand, ${when}`, ctx.D.hours * up.share, 'instance-h', hourly, {
+      meta: { instanceType: type },
+    }),
   ];
   lines.push(
     ...ebsLines(ctx, ebsVolumes(p.BlockDeviceMappings ?? ltd.BlockDeviceMappings, 8, ctx.template), 1, 'root volume'),
   );
-  if (hasPublicIp(ctx, id, p, ltd)) lines.push(publicIpLine(ctx, 'public IPv4 address (public subnet)', 1));
+  // an auto-assigned public IPv4 address is released while the instance is stopped
+  if (hasPublicIp(ctx, id, p, ltd))
+    lines.push(publicIpLine(ctx, 'public IPv4 address (public subnet)', 1, ctx.D.hours * up.share));
   return lines;
 }
 
@@ -315,7 +411,8 @@ function autoScalingGroup(ctx, id, res) {
       refsIn(propsOf(r.res).AutoScalingGroupProvider?.AutoScalingGroupArn).has(id),
   );
   const counts = { base: desired, max, scaled: forEcs && max > desired };
-  const hours = taskHours(ctx, counts);
+  counts.segments = [{ min: desired, max: counts.scaled ? max : desired, share: 1 }];
+  const hours = taskTiers(ctx, counts).reduce((a, t) => a + t.tasks * t.hours, 0);
   const avg = hours / ctx.D.hours;
   const lines = [
     priced(
@@ -616,10 +713,12 @@ function rdsInstance(ctx, id, res) {
   const n = multiAz ? 2 : 1;
   const storageType = str(p.StorageType, ctx.template, num(p.Iops, ctx.template, 0) ? 'io1' : 'gp2');
   const gb = num(p.AllocatedStorage, ctx.template, 20);
+  const up = scheduledUpShare(ctx, 'rds', id, [str(p.DBInstanceIdentifier, ctx.template)]);
   const lines = [
     priced(
-      `RDS ${engine} ${cls} ${multiAz ? 'multi-AZ (primary + standby)' : 'single-AZ'}`,
-      H * n,
+      `RDS ${engine} ${cls} ${multiAz ? 'multi-AZ (primary + standby)' : 'single-AZ'}` +
+        `${up.scheduled ? `; scheduled: running ${Math.round(up.share * 100)}% of the week (storage billed all month)` : ''}`,
+      H * n * up.share,
       'instance-h',
       hourly,
       {
@@ -1134,110 +1233,131 @@ const PRICERS = {
 
 /** Types with no charge of their own (configuration, wiring, or priced through another resource). */
 const NO_CHARGE = {
-  'AWS::CDK::Metadata': 'CDK metadata',
+  'AWS::CDK::Metadata': 'no charge: CDK metadata (template bookkeeping)',
   'AWS::CloudFormation::Stack': 'nested stack: its resources are priced from its own template',
   'AWS::CloudFormation::CustomResource': 'custom resource (a Lambda run at deploy time, within the free tier)',
-  'AWS::CloudFormation::WaitConditionHandle': 'no charge',
+  'AWS::CloudFormation::WaitConditionHandle': 'no charge: a CloudFormation deployment marker',
   'AWS::ECS::TaskDefinition': 'priced with the ECS service that runs it',
-  'AWS::ECS::ClusterCapacityProviderAssociations': 'no charge',
+  'AWS::ECS::ClusterCapacityProviderAssociations':
+    'no charge: which capacity providers a cluster uses (tasks are priced with their service)',
   'AWS::ECS::CapacityProvider': 'no charge (instances priced with the Auto Scaling group)',
-  'AWS::EC2::VPC': 'no charge',
-  'AWS::EC2::Subnet': 'no charge',
-  'AWS::EC2::RouteTable': 'no charge',
-  'AWS::EC2::Route': 'no charge',
-  'AWS::EC2::SubnetRouteTableAssociation': 'no charge',
+  'AWS::EC2::VPC':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::Subnet':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::RouteTable':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::Route':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::SubnetRouteTableAssociation':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
   'AWS::EC2::InternetGateway': 'no charge (data transfer out is priced with the CDN)',
-  'AWS::EC2::EgressOnlyInternetGateway': 'no charge',
-  'AWS::EC2::VPCGatewayAttachment': 'no charge',
-  'AWS::EC2::SecurityGroup': 'no charge',
-  'AWS::EC2::SecurityGroupIngress': 'no charge',
-  'AWS::EC2::SecurityGroupEgress': 'no charge',
-  'AWS::EC2::NetworkAcl': 'no charge',
-  'AWS::EC2::NetworkAclEntry': 'no charge',
-  'AWS::EC2::SubnetNetworkAclAssociation': 'no charge',
-  'AWS::EC2::VPCCidrBlock': 'no charge',
-  'AWS::EC2::DHCPOptions': 'no charge',
-  'AWS::EC2::VPCDHCPOptionsAssociation': 'no charge',
+  'AWS::EC2::EgressOnlyInternetGateway':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::VPCGatewayAttachment':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::SecurityGroup':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::SecurityGroupIngress':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::SecurityGroupEgress':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::NetworkAcl':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::NetworkAclEntry':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::SubnetNetworkAclAssociation':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::VPCCidrBlock':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::DHCPOptions':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::VPCDHCPOptionsAssociation':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
   'AWS::EC2::LaunchTemplate': 'priced with the instance or Auto Scaling group that uses it',
   'AWS::EC2::EIPAssociation': 'priced with the Elastic IP',
-  'AWS::EC2::PrefixList': 'no charge',
-  'AWS::EC2::KeyPair': 'no charge',
+  'AWS::EC2::PrefixList':
+    'no charge: network configuration (traffic is priced with NAT, endpoints, the load balancer and the CDN)',
+  'AWS::EC2::KeyPair': 'no charge: an SSH key pair',
   'AWS::AutoScaling::LaunchConfiguration': 'priced with the Auto Scaling group',
-  'AWS::AutoScaling::LifecycleHook': 'no charge',
+  'AWS::AutoScaling::LifecycleHook': 'no charge: configuration of a resource priced on its own line',
   'AWS::ElasticLoadBalancingV2::Listener': 'priced with the load balancer (LCU)',
   'AWS::ElasticLoadBalancingV2::ListenerRule': 'priced with the load balancer (LCU)',
-  'AWS::ElasticLoadBalancingV2::ListenerCertificate': 'no charge',
-  'AWS::ElasticLoadBalancingV2::TargetGroup': 'no charge',
+  'AWS::ElasticLoadBalancingV2::ListenerCertificate': 'no charge: configuration of a resource priced on its own line',
+  'AWS::ElasticLoadBalancingV2::TargetGroup': 'no charge: configuration of a resource priced on its own line',
   'AWS::ApplicationAutoScaling::ScalableTarget': 'no charge (its range prices the ECS service)',
   'AWS::Route53::RecordSet': 'no charge (alias queries are free)',
   'AWS::Route53::RecordSetGroup': 'no charge (alias queries are free)',
   'AWS::CertificateManager::Certificate': 'public ACM certificate: no charge',
-  'AWS::KMS::Alias': 'no charge',
-  'AWS::S3::BucketPolicy': 'no charge',
-  'AWS::SNS::Subscription': 'no charge',
-  'AWS::SNS::TopicPolicy': 'no charge',
-  'AWS::SQS::QueuePolicy': 'no charge',
-  'AWS::Lambda::Permission': 'no charge',
-  'AWS::Lambda::EventSourceMapping': 'no charge',
-  'AWS::Lambda::Version': 'no charge',
-  'AWS::Lambda::Alias': 'no charge',
-  'AWS::Lambda::LayerVersion': 'no charge',
-  'AWS::Logs::SubscriptionFilter': 'no charge',
-  'AWS::Logs::ResourcePolicy': 'no charge',
-  'AWS::Logs::LogStream': 'no charge',
+  'AWS::KMS::Alias': 'no charge: configuration of a resource priced on its own line',
+  'AWS::S3::BucketPolicy': 'no charge: a policy on a resource priced on its own line',
+  'AWS::SNS::Subscription': 'no charge: configuration of a resource priced on its own line',
+  'AWS::SNS::TopicPolicy': 'no charge: a policy on a resource priced on its own line',
+  'AWS::SQS::QueuePolicy': 'no charge: a policy on a resource priced on its own line',
+  'AWS::Lambda::Permission': 'no charge: a policy on a resource priced on its own line',
+  'AWS::Lambda::EventSourceMapping': 'no charge: configuration of a resource priced on its own line',
+  'AWS::Lambda::Version': 'no charge: configuration of a resource priced on its own line',
+  'AWS::Lambda::Alias': 'no charge: configuration of a resource priced on its own line',
+  'AWS::Lambda::LayerVersion': 'no charge: configuration of a resource priced on its own line',
+  'AWS::Logs::SubscriptionFilter': 'no charge: configuration of a resource priced on its own line',
+  'AWS::Logs::ResourcePolicy': 'no charge: a policy on a resource priced on its own line',
+  'AWS::Logs::LogStream': 'no charge: configuration of a resource priced on its own line',
   'AWS::Logs::QueryDefinition': 'saved Logs Insights query: no charge (running it is billed per GB scanned)',
-  'AWS::CloudFront::OriginAccessControl': 'no charge',
-  'AWS::CloudFront::CloudFrontOriginAccessIdentity': 'no charge',
-  'AWS::CloudFront::CachePolicy': 'no charge',
-  'AWS::CloudFront::OriginRequestPolicy': 'no charge',
-  'AWS::CloudFront::ResponseHeadersPolicy': 'no charge',
-  'AWS::WAFv2::WebACLAssociation': 'no charge',
-  'AWS::WAFv2::IPSet': 'no charge',
-  'AWS::WAFv2::RegexPatternSet': 'no charge',
+  'AWS::CloudFront::OriginAccessControl':
+    'no charge: distribution configuration (requests and bytes are priced with the distribution)',
+  'AWS::CloudFront::CloudFrontOriginAccessIdentity':
+    'no charge: distribution configuration (requests and bytes are priced with the distribution)',
+  'AWS::CloudFront::CachePolicy': 'no charge: a policy on a resource priced on its own line',
+  'AWS::CloudFront::OriginRequestPolicy': 'no charge: a policy on a resource priced on its own line',
+  'AWS::CloudFront::ResponseHeadersPolicy': 'no charge: a policy on a resource priced on its own line',
+  'AWS::WAFv2::WebACLAssociation': 'no charge: configuration of a resource priced on its own line',
+  'AWS::WAFv2::IPSet': 'no charge: referenced by a web ACL, which is priced (per ACL and rule)',
+  'AWS::WAFv2::RegexPatternSet': 'no charge: referenced by a web ACL, which is priced (per ACL and rule)',
   'AWS::WAFv2::LoggingConfiguration': 'no charge (the log destination is priced)',
-  'AWS::SecretsManager::SecretTargetAttachment': 'no charge',
+  'AWS::SecretsManager::SecretTargetAttachment': 'no charge: configuration of a resource priced on its own line',
   'AWS::SecretsManager::RotationSchedule': 'no charge (the rotation Lambda is within the free tier)',
-  'AWS::SecretsManager::ResourcePolicy': 'no charge',
-  'AWS::RDS::DBSubnetGroup': 'no charge',
-  'AWS::RDS::DBParameterGroup': 'no charge',
-  'AWS::RDS::DBClusterParameterGroup': 'no charge',
-  'AWS::RDS::OptionGroup': 'no charge',
-  'AWS::ElastiCache::SubnetGroup': 'no charge',
-  'AWS::ElastiCache::ParameterGroup': 'no charge',
-  'AWS::AmazonMQ::Configuration': 'no charge',
-  'AWS::AmazonMQ::ConfigurationAssociation': 'no charge',
-  'AWS::EFS::MountTarget': 'no charge',
-  'AWS::EFS::AccessPoint': 'no charge',
-  'AWS::ECR::RegistryPolicy': 'no charge',
-  'AWS::ECR::ReplicationConfiguration': 'no charge',
+  'AWS::SecretsManager::ResourcePolicy': 'no charge: a policy on a resource priced on its own line',
+  'AWS::RDS::DBSubnetGroup': 'no charge: configuration of a resource priced on its own line',
+  'AWS::RDS::DBParameterGroup': 'no charge: configuration of a resource priced on its own line',
+  'AWS::RDS::DBClusterParameterGroup': 'no charge: configuration of a resource priced on its own line',
+  'AWS::RDS::OptionGroup': 'no charge: configuration of a resource priced on its own line',
+  'AWS::ElastiCache::SubnetGroup': 'no charge: configuration of a resource priced on its own line',
+  'AWS::ElastiCache::ParameterGroup': 'no charge: configuration of a resource priced on its own line',
+  'AWS::AmazonMQ::Configuration': 'no charge: configuration of a resource priced on its own line',
+  'AWS::AmazonMQ::ConfigurationAssociation': 'no charge: configuration of a resource priced on its own line',
+  'AWS::EFS::MountTarget': 'no charge: configuration of a resource priced on its own line',
+  'AWS::EFS::AccessPoint': 'no charge: configuration of a resource priced on its own line',
+  'AWS::ECR::RegistryPolicy': 'no charge: a policy on a resource priced on its own line',
+  'AWS::ECR::ReplicationConfiguration': 'no charge: configuration of a resource priced on its own line',
   'AWS::Events::Rule': 'no charge (AWS service events on the default bus)',
   'AWS::Glue::Table': 'Glue Data Catalog table: within the free first million objects',
   'AWS::Glue::Partition': 'Glue Data Catalog partition: within the free first million objects',
-  'AWS::Athena::NamedQuery': 'no charge',
-  'AWS::Athena::PreparedStatement': 'no charge',
-  'AWS::Athena::DataCatalog': 'no charge',
+  'AWS::Athena::NamedQuery': 'no charge: queries are priced per TB scanned with the workgroup',
+  'AWS::Athena::PreparedStatement': 'no charge: queries are priced per TB scanned with the workgroup',
+  'AWS::Athena::DataCatalog': 'no charge: queries are priced per TB scanned with the workgroup',
   'AWS::ServiceDiscovery::Service': 'no charge (registered instances are priced with the ECS service)',
-  'AWS::ServiceDiscovery::HttpNamespace': 'no charge',
+  'AWS::ServiceDiscovery::HttpNamespace':
+    'no charge: an HTTP namespace (registered instances are priced with the ECS service)',
   'AWS::APS::RuleGroupsNamespace': 'rule evaluation is priced as query samples on the workspace',
-  'AWS::IAM::Role': 'no charge',
-  'AWS::IAM::Policy': 'no charge',
-  'AWS::IAM::ManagedPolicy': 'no charge',
-  'AWS::IAM::InstanceProfile': 'no charge',
-  'AWS::IAM::User': 'no charge',
-  'AWS::IAM::Group': 'no charge',
-  'AWS::IAM::OIDCProvider': 'no charge',
-  'AWS::IAM::ServiceLinkedRole': 'no charge',
-  'AWS::Cognito::UserPoolClient': 'no charge',
-  'AWS::Cognito::UserPoolDomain': 'no charge',
+  'AWS::IAM::Role': 'no charge: IAM is free',
+  'AWS::IAM::Policy': 'no charge: IAM is free',
+  'AWS::IAM::ManagedPolicy': 'no charge: IAM is free',
+  'AWS::IAM::InstanceProfile': 'no charge: IAM is free',
+  'AWS::IAM::User': 'no charge: IAM is free',
+  'AWS::IAM::Group': 'no charge: IAM is free',
+  'AWS::IAM::OIDCProvider': 'no charge: IAM is free',
+  'AWS::IAM::ServiceLinkedRole': 'no charge: IAM is free',
+  'AWS::Cognito::UserPoolClient': 'no charge: configuration of a user pool, priced as usage',
+  'AWS::Cognito::UserPoolDomain': 'no charge: configuration of a user pool, priced as usage',
   'AWS::ApiGatewayV2::Stage': 'priced with the API',
   'AWS::ApiGatewayV2::Route': 'priced with the API',
   'AWS::ApiGatewayV2::Integration': 'priced with the API',
   'AWS::ApiGatewayV2::Authorizer': 'priced with the API',
-  'AWS::ApiGatewayV2::VpcLink': 'no charge',
-  'AWS::CodeStarConnections::Connection': 'no charge',
-  'AWS::CodeConnections::Connection': 'no charge',
-  'AWS::Backup::BackupSelection': 'no charge',
-  'AWS::Chatbot::SlackChannelConfiguration': 'no charge',
+  'AWS::ApiGatewayV2::VpcLink': 'no charge: HTTP API VPC links are free (requests are priced with the API)',
+  'AWS::CodeStarConnections::Connection': 'no charge: a connection to a code host',
+  'AWS::CodeConnections::Connection': 'no charge: a connection to a code host',
+  'AWS::Backup::BackupSelection': 'no charge: configuration of a resource priced on its own line',
+  'AWS::Chatbot::SlackChannelConfiguration': 'no charge: configuration of a resource priced on its own line',
   'AWS::Budgets::Budget': 'no charge (the first two budgets are free)',
   'AWS::SNS::Topic': 'usage-based: notifications well within the free tier',
   'AWS::SQS::Queue': 'usage-based: requests well within the free first million',
@@ -1250,9 +1370,9 @@ const NO_CHARGE = {
   'AWS::EKS::FargateProfile': 'usage-based: pods billed like Fargate tasks',
   'AWS::Serverless::Application':
     'Serverless Application Repository app (e.g. a rotation Lambda): within the Lambda free tier',
-  'AWS::SSM::Document': 'no charge',
+  'AWS::SSM::Document': 'no charge: a Systems Manager document you own',
   'AWS::Route53::KeySigningKey': 'no charge (DNSSEC signing uses a KMS key, priced as a key)',
-  'AWS::Route53::DNSSEC': 'no charge',
+  'AWS::Route53::DNSSEC': 'no charge: DNSSEC signing switched on (its KMS key is priced as a key)',
   'AWS::ECR::PullThroughCacheRule': 'no charge (cached images are priced as ECR storage)',
 };
 
