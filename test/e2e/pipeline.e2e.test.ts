@@ -263,6 +263,26 @@ describe('pipeline end to end', () => {
       expect(res.status, `${query}: ${JSON.stringify(res.body)}`).toBe(400);
       expect(typeof res.body.message, query).toBe('string');
     }
+    // The same selection as one CSV file: every matching row, the filter and order applied, named for the table.
+    const tableCsv = await fetch(`${gateway.url}${tablePage}/csv?entity=sensor-0003&order=-value`, {
+      headers: client.auth(),
+    });
+    expect(tableCsv.status).toBe(200);
+    expect(tableCsv.headers.get('content-disposition')).toBe(
+      `attachment; filename="e2e-big-generation-${processed.number}-observations.csv"`,
+    );
+    const csvLines = (await tableCsv.text()).trimEnd().split('\n');
+    const csvHeader = csvLines[0].split(',');
+    expect(csvHeader).toEqual(expect.arrayContaining(['obs_id', 'entity', 'value']));
+    const csvRows = csvLines.slice(1).map((l) => l.split(','));
+    expect(csvRows.length).toBe(200_000 / 50);
+    expect(csvRows.every((r) => r[csvHeader.indexOf('entity')] === 'sensor-0003')).toBe(true);
+    const values = csvRows.map((r) => Number(r[csvHeader.indexOf('value')]));
+    expect(values).toEqual([...values].sort((a, b) => b - a));
+    for (const query of ['limit=10', 'cursor=abc', 'nope=1']) {
+      const res = await fetch(`${gateway.url}${tablePage}/csv?${query}`, { headers: client.auth() });
+      expect(res.status, query).toBe(400);
+    }
     const search = await client.get<{ rows: Array<{ metric: string }> }>(
       `/api/generations/${processed.id}/tables/windows?q=PRESS&limit=5`,
     );
@@ -283,6 +303,7 @@ describe('pipeline end to end', () => {
       '/api/datasets/e2e-big/generations',
       `/api/generations/${processed.id}/tables/observations?limit=1`,
       `/api/generations/${corrected.id}/tables/corrected_estimates?limit=1`,
+      `/api/generations/${corrected.id}/tables/corrected_estimates/csv`,
     ];
     for (const path of owned) {
       const res = await fetch(`${gateway.url}${path}`, { headers: other.auth() });

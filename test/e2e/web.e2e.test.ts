@@ -285,6 +285,21 @@ describe.skipIf(missing)('the web app in a browser', () => {
       expect(await page.locator('.filters-active').innerText()).toContain(value);
     }
     expect(await page.locator('.vtable thead th').allInnerTexts()).toContain('obs_id');
+    // The rows on screen, downloaded as CSV: the same filter, every row.
+    const windowId = new URL(page.url()).searchParams.get('window_id');
+    const shown = await page.locator('.vrow').count();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('download-table-csv').click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^web-first-generation-1-observations\.csv$/);
+    const path = join(files, 'observations.csv');
+    await download.saveAs(path);
+    const [head, ...lines] = (await readFile(path, 'utf8')).trimEnd().split('\n');
+    const column = head.split(',').indexOf('window_id');
+    expect(column).toBeGreaterThanOrEqual(0);
+    expect(lines).toHaveLength(shown);
+    expect(lines.every((l) => l.split(',')[column] === windowId)).toBe(true);
   });
 
   it('compares the generations of the dataset: a correction beside the processed value, its reason and history', async () => {

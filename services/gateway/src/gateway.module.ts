@@ -98,7 +98,10 @@ export class GatewayModule {
         { provide: BatchQuery, useValue: new BatchQuery(batches) },
         { provide: BatchEvents, useValue: events },
         { provide: ResultService, useValue: new ResultService(generations, lake, config.RESULT_MAX_ROWS) },
-        { provide: TableQueryService, useValue: new TableQueryService(generations, lake, config.PAGE_MAX_ROWS) },
+        {
+          provide: TableQueryService,
+          useValue: new TableQueryService(generations, lake, config.PAGE_MAX_ROWS, config.RESULT_MAX_ROWS),
+        },
       ],
     };
   }

@@ -140,6 +140,7 @@ export const strings = {
     search: 'Search text columns',
     order: 'Order by',
     totalRows: (n: number) => `${n} rows`,
+    downloadCsv: 'Download these rows as CSV',
     none: 'No rows.',
     filtered: (filters: string) => `Only rows where ${filters}.`,
     clearFilters: 'Show all rows',

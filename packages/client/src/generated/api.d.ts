@@ -118,6 +118,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/generations/{id}/tables/{table}/csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the rows of a lake table of a generation as CSV
+         * @description The same filters, `q` and `order` as the table's pages select the rows; every selected row is in the file
+         *     (no `limit` or `cursor`), columns in the table's order, lists and JSON as JSON text. More rows than the
+         *     gateway's RESULT_MAX_ROWS is a 400 that says to narrow the filters.
+         */
+        get: operations["generationTableCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/register": {
         parameters: {
             query?: never;
@@ -880,6 +902,38 @@ export interface operations {
                         rows?: Record<string, never>[];
                         nextCursor?: string | null;
                     };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+        };
+    };
+    generationTableCsv: {
+        parameters: {
+            query?: {
+                order?: string;
+                q?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+                table: "observations" | "windows" | "features" | "estimates" | "corrections" | "corrected_estimates";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The selected rows, with a header line */
+            200: {
+                headers: {
+                    /** @description attachment; filename=<dataset>-generation-<n>-<table>.csv */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
                 };
             };
             400: components["responses"]["Error"];

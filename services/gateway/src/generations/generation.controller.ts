@@ -1,4 +1,5 @@
-import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { CurrentUser, ownerScope, type Principal } from '../accounts/principal';
 import { ApiError } from '../api-error';
 import { presentGeneration } from '../batches/batch.presenter';
@@ -32,5 +33,21 @@ export class GenerationController {
     @Query() query: Record<string, string>,
   ) {
     return this.tables.page(id, table, query, ownerScope(user));
+  }
+
+  /** The rows a table page selects (same filters, search and order), all of them, as one CSV file. */
+  @Get('generations/:id/tables/:table/csv')
+  async csv(
+    @CurrentUser() user: Principal,
+    @Param('id') id: string,
+    @Param('table') table: string,
+    @Query() query: Record<string, string>,
+    @Res() reply: FastifyReply,
+  ) {
+    const { filename, body } = await this.tables.csv(id, table, query, ownerScope(user));
+    await reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${filename}"`)
+      .send(body);
   }
 }

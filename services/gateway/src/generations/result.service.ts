@@ -1,5 +1,6 @@
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import type { FastifyReply } from 'fastify';
+import { csvCell } from './csv';
 import type { GenerationRepository } from './generation.repository';
 import type { LakeReader, Plain } from './lake.reader';
 
@@ -12,12 +13,6 @@ const RESULT_COLUMNS = [
   'corrected',
   'correction_id',
 ] as const;
-
-function csvCell(v: Plain): string {
-  if (v === null) return '';
-  const s = Array.isArray(v) ? JSON.stringify(v) : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 /** A batch's result: the corrected estimates of its corrected generation, as JSON, CSV or Arrow IPC. */
 export class ResultService {

@@ -1,6 +1,7 @@
 import { getTable, lakeTables, sqlIdentifier, type TableDefinition } from '@genlake/lake';
 import { ApiError } from '../api-error';
 import { checkUuid } from '../batches/batch.query';
+import { csvCell } from './csv';
 import type { GenerationRepository } from './generation.repository';
 import { type LakeReader, type Plain, type TableQuery } from './lake.reader';
 
@@ -91,9 +92,78 @@ export class TableQueryService {
     private readonly generations: GenerationRepository,
     private readonly lake: LakeReader,
     private readonly maxRows: number,
+    /** The most rows a CSV download may hold (RESULT_MAX_ROWS). */
+    private readonly exportMaxRows: number = maxRows,
   ) {}
 
   async page(generationId: string, tableName: string, query: Record<string, string>, ownerId?: string) {
+    const limit = query.limit === undefined ? 100 : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > this.maxRows) {
+      throw ApiError.badRequest(`limit must be an integer from 1 to ${this.maxRows}`);
+    }
+    const plan = await this.plan(generationId, tableName, query, ownerId, limit);
+    const { generation, def, orderCol, pk, keyset, offset, manifest } = plan;
+    const rows = await this.lake.rows(tableName, manifest, plan.tq);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    let nextCursor: string | null = null;
+    if (rows.length > limit && last) {
+      nextCursor = keyset
+        ? encodeCursor({ k: [last[orderCol], last[pk]] })
+        : encodeCursor({ o: (offset ?? 0) + limit });
+    }
+    return {
+      generation: {
+        id: generation.id,
+        dataset: generation.dataset,
+        number: generation.number,
+        stage: generation.stage,
+      },
+      table: tableName,
+      columns: def.columns.map((c) => ({ name: c.name, type: c.type, description: c.description })),
+      totalRows: manifest.reduce((n, f) => n + Number(f.row_count), 0),
+      rows: page,
+      nextCursor,
+    };
+  }
+
+  /**
+   * Every row of the table that the filters, search and order select, as CSV (columns in the table's order; lists
+   * and JSON as JSON text). At most RESULT_MAX_ROWS rows: more is a 400 that says to narrow the filters.
+   */
+  async csv(
+    generationId: string,
+    tableName: string,
+    query: Record<string, string>,
+    ownerId: string | undefined,
+  ): Promise<{ filename: string; body: string }> {
+    const exportMaxRows = this.exportMaxRows;
+    for (const key of ['limit', 'cursor']) {
+      if (query[key] !== undefined) throw ApiError.badRequest(`${key} does not apply to a download: it has every row`);
+    }
+    const plan = await this.plan(generationId, tableName, query, ownerId, exportMaxRows);
+    const rows = await this.lake.rows(tableName, plan.manifest, plan.tq);
+    if (rows.length > exportMaxRows) {
+      throw ApiError.badRequest(
+        `more than ${exportMaxRows} rows of ${tableName} match: narrow the filters or read the lake directly`,
+      );
+    }
+    const names = plan.def.columns.map((c) => c.name);
+    const lines = [names.join(','), ...rows.map((r) => names.map((n) => csvCell(r[n])).join(','))];
+    return {
+      filename: `${plan.generation.dataset}-generation-${plan.generation.number}-${tableName}.csv`,
+      body: `${lines.join('\n')}\n`,
+    };
+  }
+
+  /** Checks the request and turns it into the lake query: filters, search, order and cursor. */
+  private async plan(
+    generationId: string,
+    tableName: string,
+    query: Record<string, string>,
+    ownerId: string | undefined,
+    limit: number,
+  ) {
     const generation = await this.generations.findById(checkUuid(generationId, 'generation id'));
     if (!generation || (ownerId && generation.owner_id !== ownerId))
       throw ApiError.notFound(`no generation ${generationId}`);
@@ -109,10 +179,6 @@ export class TableQueryService {
     const pk = def.primaryKey[0];
     for (const key of RESERVED) {
       if (query[key] !== undefined && typeof query[key] !== 'string') throw ApiError.badRequest(`give ${key} once`);
-    }
-    const limit = query.limit === undefined ? 100 : Number(query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > this.maxRows) {
-      throw ApiError.badRequest(`limit must be an integer from 1 to ${this.maxRows}`);
     }
     const orderRaw = query.order ?? def.orderBy[0] ?? pk;
     const desc = orderRaw.startsWith('-');
@@ -174,27 +240,6 @@ export class TableQueryService {
       offset,
     };
     const manifest = await this.generations.files(generation.id, tableName);
-    const rows = await this.lake.rows(tableName, manifest, tq);
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    let nextCursor: string | null = null;
-    if (rows.length > limit && last) {
-      nextCursor = keyset
-        ? encodeCursor({ k: [last[orderCol], last[pk]] })
-        : encodeCursor({ o: (offset ?? 0) + limit });
-    }
-    return {
-      generation: {
-        id: generation.id,
-        dataset: generation.dataset,
-        number: generation.number,
-        stage: generation.stage,
-      },
-      table: tableName,
-      columns: def.columns.map((c) => ({ name: c.name, type: c.type, description: c.description })),
-      totalRows: manifest.reduce((n, f) => n + Number(f.row_count), 0),
-      rows: page,
-      nextCursor,
-    };
+    return { generation, def, orderCol, pk, keyset, offset, manifest, tq };
   }
 }

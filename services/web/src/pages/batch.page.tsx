@@ -4,6 +4,7 @@ import { api, authed, type ReadFailure, readFailure } from '../api';
 import { session } from '../auth/session';
 import { followBatch } from '../batches/batch.events';
 import { ReadProblem } from '../components/calm';
+import { downloadFile } from '../downloads';
 import { strings } from '../strings';
 
 const stages = [
@@ -15,23 +16,8 @@ const stages = [
 
 const time = (at: string | null | undefined) => (at ? new Date(at).toLocaleString() : '–');
 
-/** Downloads through fetch, so the request carries the access token; the file is handed over as a blob. */
-async function download(event: Event, id: string, format: 'csv' | 'arrow') {
-  event.preventDefault();
-  const token = await session.ensureToken();
-  const response = await fetch(`/api/batches/${id}/result?format=${format}`, {
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-  }).catch(() => undefined);
-  if (!response?.ok) return;
-  const url = URL.createObjectURL(await response.blob());
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = `batch-${id}.${format}`;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
+const download = (event: Event, id: string, format: 'csv' | 'arrow') =>
+  downloadFile(event, `/api/batches/${id}/result?format=${format}`, `batch-${id}.${format}`);
 
 export function BatchPage({ id }: { id: string }) {
   const [batch, setBatch] = useState<Batch>();

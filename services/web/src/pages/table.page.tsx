@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, authed, type ReadFailure, readFailure } from '../api';
 import { ReadProblem } from '../components/calm';
+import { downloadFile } from '../downloads';
 import { strings } from '../strings';
 import { filtersOf, relationOf } from '../tables/table.relations';
 import { setSpacerHeight, visibleWindow } from '../tables/virtual.window';
@@ -86,6 +87,10 @@ export function TablePage({ id, table }: { id: string; table: string }) {
   };
 
   const names = columns.map((c) => c.name ?? '');
+  const selection = new URLSearchParams(filters);
+  if (q) selection.set('q', q);
+  if (order) selection.set('order', order);
+  const csvPath = `/api/generations/${id}/tables/${table}/csv${selection.size ? `?${selection}` : ''}`;
   return (
     <section class="card wide">
       <h1 id="table-title">{strings.table.title(table)}</h1>
@@ -121,7 +126,14 @@ export function TablePage({ id, table }: { id: string; table: string }) {
         </p>
       )}
       <ReadProblem failure={failure} />
-      {total !== undefined && <p>{strings.table.totalRows(total)}</p>}
+      {total !== undefined && (
+        <p class="table-summary">
+          {strings.table.totalRows(total)}{' '}
+          <a data-testid="download-table-csv" href={csvPath} onClick={(e) => downloadFile(e, csvPath, `${table}.csv`)}>
+            {strings.table.downloadCsv}
+          </a>
+        </p>
+      )}
       {total === 0 && <p>{strings.table.none}</p>}
       {rows.length > 0 && (
         // A scrolling region the keyboard can reach (tabIndex), labelled by the page's heading.
