@@ -1,10 +1,19 @@
 #!/usr/bin/env node
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { LakeCatalog, type LakeObjectStore } from './catalog';
 import { LakeEngine } from './duckdb';
-import { formatResult, OUTPUT_FORMATS, type OutputFormat, type ResultSet, readResultSet } from './result.format';
+import {
+  createEngine,
+  DUCKDB_TEMP_DIRECTORY,
+  ENGINE_NAMES,
+  EngineError,
+  type EngineName,
+  type EngineResult,
+  EXIT_CANCELLED,
+  type QueryProgress,
+} from './engines';
+import { formatResult, OUTPUT_FORMATS, type OutputFormat, type ResultSet } from './result.format';
 import { duckdbType, getTable, lakeTables, tableNames } from './tables';
 
 export type CliEnv = Record<string, string | undefined>;
@@ -18,6 +27,10 @@ export interface CliIo {
   openStore?: (url: string, env: CliEnv) => LakeObjectStore;
   /** Cache directory for remote storage; default per storage URL below the OS temp directory. */
   cacheDir?: string;
+  /** Aborted on Ctrl-C: the running query is stopped in its engine and the command exits 130. */
+  signal?: AbortSignal;
+  /** Progress rewrites one line (`\r`) on a terminal; elsewhere it prints a line per state change. */
+  stderrIsTTY?: boolean;
 }
 
 export const DEFAULT_STORAGE_URL = './.genlake/storage';
@@ -43,6 +56,55 @@ export function openKitStorage(url: string, env: CliEnv): LakeObjectStore {
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+function bytesText(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
+}
+
+function secondsText(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Prints an engine's progress on stderr: one rewritten line on a terminal, a line per state change elsewhere. */
+function progressPrinter(engine: EngineName, io: CliIo): { update(p: QueryProgress): void; done(): void } {
+  let lastState: string | undefined;
+  let drawn = false;
+  return {
+    update(p) {
+      const scanned = p.bytesScanned !== undefined ? `, ${bytesText(p.bytesScanned)} scanned` : '';
+      const line = `${engine}: ${p.state} ${secondsText(p.elapsedMs)}${scanned}`;
+      if (io.stderrIsTTY) {
+        io.stderr(`\r\x1b[K${line}`);
+        drawn = true;
+      } else if (p.state !== lastState) {
+        io.stderr(`${line}\n`);
+      }
+      lastState = p.state;
+    },
+    done() {
+      if (drawn) io.stderr('\r\x1b[K');
+    },
+  };
+}
+
+/** The figures of a remote engine's query, on stderr after the result (nothing for DuckDB). */
+function summaryLine(result: EngineResult): string | undefined {
+  const { stats } = result;
+  if (stats.engine === 'duckdb') return undefined;
+  const n = result.rows.length;
+  const parts = [`${stats.engine}: ${n} ${n === 1 ? 'row' : 'rows'} in ${secondsText(stats.elapsedMs)}`];
+  if (stats.bytesScanned !== undefined) parts.push(`data scanned ${bytesText(stats.bytesScanned)}`);
+  if (stats.costUsd !== undefined) parts.push(`cost $${stats.costUsd.toPrecision(2)} (list price, 10 MB minimum)`);
+  if (stats.queryId) parts.push(`query ${stats.queryId}`);
+  return `${parts.join(', ')}\n`;
 }
 
 function tablesResult(): ResultSet {
@@ -94,7 +156,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     );
 
   const withCatalog = async (storage: string, work: (catalog: LakeCatalog) => Promise<void>): Promise<void> => {
-    const engine = new LakeEngine({ tempDirectory: join(tmpdir(), 'genlake-lake-duckdb') });
+    const engine = new LakeEngine({ tempDirectory: DUCKDB_TEMP_DIRECTORY });
     try {
       const catalog = new LakeCatalog(openStore(storage, env), engine, { cacheDir: io.cacheDir });
       await work(catalog);
@@ -104,7 +166,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   };
 
   const program = new Command('genlake-lake')
-    .description('Query the genlake generation lake with DuckDB; every lake table is a view by its name.')
+    .description(
+      'Query the genlake generation lake with DuckDB (default), Athena or Trino; every lake table is a view by its name.',
+    )
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
 
@@ -114,15 +178,40 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .argument('<sql>', 'SQL to run; the last statement’s result is printed')
     .addOption(formatOption())
     .addOption(storageOption())
-    .action(async (sql: string, opts: { format: OutputFormat; storage: string }) => {
+    .addOption(
+      new Option('-e, --engine <engine>', 'duckdb (in process), athena or trino (env LAKE_ENGINE)')
+        .choices(ENGINE_NAMES)
+        .default(ENGINE_NAMES.includes(env.LAKE_ENGINE as EngineName) ? env.LAKE_ENGINE : 'duckdb'),
+    )
+    .option('-o, --out <file>', 'write the result to a file instead of stdout')
+    .action(async (sql: string, opts: { format: OutputFormat; storage: string; engine: EngineName; out?: string }) => {
+      const engine = createEngine(opts.engine, {
+        env,
+        openStore: () => openStore(opts.storage, env),
+        cacheDir: io.cacheDir,
+      });
+      const progress = progressPrinter(opts.engine, io);
       try {
-        await withCatalog(opts.storage, async (catalog) => {
-          const conn = await catalog.connect();
-          const result = await readResultSet(await conn.runAndRead(sql));
-          io.stdout(formatResult(result, opts.format));
+        const result = await engine.query(sql, {
+          signal: io.signal,
+          onProgress: opts.engine === 'duckdb' ? undefined : (p) => progress.update(p),
         });
+        progress.done();
+        const text = formatResult(result, opts.format);
+        if (opts.out) {
+          writeFileSync(opts.out, text);
+          io.stderr(`wrote ${result.rows.length} rows to ${opts.out}\n`);
+        } else {
+          io.stdout(text);
+        }
+        const summary = summaryLine(result);
+        if (summary) io.stderr(summary);
       } catch (err) {
+        progress.done();
         fail(err);
+        if (err instanceof EngineError && err.kind === 'cancelled') code = EXIT_CANCELLED;
+      } finally {
+        await engine.close();
       }
     });
 
@@ -186,9 +275,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 }
 
 if (typeof require !== 'undefined' && typeof module !== 'undefined' && require.main === module) {
+  const interrupt = new AbortController();
+  // First Ctrl-C stops the running query (and the command exits 130); a second one exits at once.
+  process.once('SIGINT', () => {
+    interrupt.abort(new Error('interrupted'));
+    process.once('SIGINT', () => process.exit(EXIT_CANCELLED));
+  });
   runCli(process.argv.slice(2), {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
+    signal: interrupt.signal,
+    stderrIsTTY: process.stderr.isTTY === true,
   }).then(
     (code) => {
       process.exitCode = code;
