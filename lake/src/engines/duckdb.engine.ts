@@ -38,6 +38,30 @@ export function duckdbSqlError(sql: string, message: string): string {
   return position ? `line ${position.line}:${position.column}: ${text}` : text;
 }
 
+/**
+ * Runs `work` on `conn`; once `signal` aborts, interrupts the connection every 50 ms until `work` settles (an
+ * interrupt that arrives before DuckDB started the statement would otherwise be lost).
+ */
+export async function runInterruptible<T>(
+  conn: DuckDBConnection,
+  work: () => Promise<T>,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  signal?.throwIfAborted();
+  let timer: NodeJS.Timeout | undefined;
+  const onAbort = (): void => {
+    conn.interrupt();
+    timer = setInterval(() => conn.interrupt(), 50);
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await work();
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    clearInterval(timer);
+  }
+}
+
 /** The in-process engine: the lake's DuckDB views (LakeCatalog) over local files or an S3 cache. */
 export class DuckDbEngine implements Engine {
   readonly name = 'duckdb' as const;
@@ -55,17 +79,17 @@ export class DuckDbEngine implements Engine {
     const started = Date.now();
     this.conn ??= this.catalog.connect();
     const conn = await this.conn;
-    const onAbort = (): void => conn.interrupt();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       options.onProgress?.({ state: 'RUNNING', elapsedMs: 0 });
-      const result = await readResultSet(await conn.runAndRead(sql));
+      const result = await runInterruptible(
+        conn,
+        async () => readResultSet(await conn.runAndRead(sql)),
+        options.signal,
+      );
       return { ...result, stats: { engine: this.name, elapsedMs: Date.now() - started } };
     } catch (err) {
       if (options.signal?.aborted) throw new EngineError('cancelled', 'duckdb: query interrupted');
       throw new EngineError('sql', `duckdb: ${duckdbSqlError(sql, err instanceof Error ? err.message : String(err))}`);
-    } finally {
-      options.signal?.removeEventListener('abort', onAbort);
     }
   }
 
