@@ -335,7 +335,7 @@ export async function startAthenaStub(options: AthenaStubOptions = {}): Promise<
       .status(err.status)
       .header('content-type', 'application/x-amz-json-1.1')
       .header('x-amzn-requestid', randomUUID())
-      .send({ __type: err.type, message: err.message });
+      .send(Buffer.from(JSON.stringify({ __type: err.type, message: err.message })));
 
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof AthenaRequestError) return sendError(reply, err);
@@ -369,7 +369,7 @@ export async function startAthenaStub(options: AthenaStubOptions = {}): Promise<
     return reply
       .header('content-type', 'application/x-amz-json-1.1')
       .header('x-amzn-requestid', randomUUID())
-      .send(JSON.stringify(answer));
+      .send(Buffer.from(JSON.stringify(answer)));
   });
 
   await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
