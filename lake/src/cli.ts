@@ -275,6 +275,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 }
 
 if (typeof require !== 'undefined' && typeof module !== 'undefined' && require.main === module) {
+  // The pinned AWS SDK supports Node 20; its notice that later SDK versions will need Node 22 is for the project's
+  // maintainers (docs/decisions/0014-lake-engines.md), not for an analyst reading a query's output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const interrupt = new AbortController();
   // First Ctrl-C stops the running query (and the command exits 130); a second one exits at once.
   process.once('SIGINT', () => {
