@@ -7,6 +7,7 @@ import {
   createEngine,
   DUCKDB_TEMP_DIRECTORY,
   ENGINE_NAMES,
+  type Engine,
   EngineError,
   type EngineName,
   type EngineResult,
@@ -185,13 +186,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     )
     .option('-o, --out <file>', 'write the result to a file instead of stdout')
     .action(async (sql: string, opts: { format: OutputFormat; storage: string; engine: EngineName; out?: string }) => {
-      const engine = createEngine(opts.engine, {
-        env,
-        openStore: () => openStore(opts.storage, env),
-        cacheDir: io.cacheDir,
-      });
       const progress = progressPrinter(opts.engine, io);
+      let engine: Engine | undefined;
       try {
+        engine = createEngine(opts.engine, {
+          env,
+          openStore: () => openStore(opts.storage, env),
+          cacheDir: io.cacheDir,
+        });
         const result = await engine.query(sql, {
           signal: io.signal,
           onProgress: opts.engine === 'duckdb' ? undefined : (p) => progress.update(p),
@@ -211,7 +213,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         fail(err);
         if (err instanceof EngineError && err.kind === 'cancelled') code = EXIT_CANCELLED;
       } finally {
-        await engine.close();
+        await engine?.close();
       }
     });
 

@@ -10,7 +10,9 @@ import {
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Json } from '@duckdb/node-api';
+import { parse } from 'csv-parse';
 import {
   dedupe,
   type Engine,
@@ -81,11 +83,22 @@ export interface AthenaEngineConfig {
   pollMs?: { initial: number; max: number };
   /** Rows per GetQueryResults page (Athena's maximum and default: 1,000). */
   pageSize?: number;
+  /**
+   * How results are read: `pages` (GetQueryResults only), `object` (the CSV Athena writes to the output location,
+   * read with S3 GetObject), `auto` (default: pages when one page holds the result, else the object).
+   */
+  results?: AthenaResultsMode;
+  /** S3 settings for reading result objects (default: AWS's S3 in the region, with the Athena credentials). */
+  s3?: { endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string } };
 }
+
+export type AthenaResultsMode = 'pages' | 'object' | 'auto';
+export const ATHENA_RESULTS_MODES: readonly AthenaResultsMode[] = ['pages', 'object', 'auto'];
 
 /** The environment variables the Athena engine reads. */
 export const ATHENA_ENV_HELP =
-  'LAKE_ENV (dev), LAKE_ATHENA_WORKGROUP, LAKE_ATHENA_DATABASE, LAKE_ATHENA_OUTPUT, LAKE_ATHENA_ENDPOINT, AWS_REGION';
+  'LAKE_ENV (dev), LAKE_ATHENA_WORKGROUP, LAKE_ATHENA_DATABASE, LAKE_ATHENA_OUTPUT, LAKE_ATHENA_ENDPOINT, ' +
+  'LAKE_ATHENA_RESULTS (auto|pages|object), AWS_REGION; for result objects S3_ENDPOINT, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY';
 /** Where the SDK's default chain looks for credentials, for the message when it finds none. */
 export const AWS_CREDENTIALS_HELP =
   'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), or AWS_PROFILE with ~/.aws/config ' +
@@ -106,8 +119,23 @@ export function athenaConfigFromEnv(env: Record<string, string | undefined>): At
           sessionToken: env.AWS_SESSION_TOKEN || undefined,
         }
       : undefined;
+  const results = env.LAKE_ATHENA_RESULTS || 'auto';
+  if (!ATHENA_RESULTS_MODES.includes(results as AthenaResultsMode)) {
+    throw new EngineError(
+      'config',
+      `LAKE_ATHENA_RESULTS must be one of ${ATHENA_RESULTS_MODES.join(', ')} (got ${results})`,
+    );
+  }
   return {
     region,
+    results: results as AthenaResultsMode,
+    s3: {
+      endpoint: env.S3_ENDPOINT || undefined,
+      credentials:
+        env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY
+          ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY }
+          : undefined,
+    },
     workgroup: env.LAKE_ATHENA_WORKGROUP || athenaWorkgroupName(environment),
     database: env.LAKE_ATHENA_DATABASE || glueDatabaseName(environment),
     outputLocation: env.LAKE_ATHENA_OUTPUT || undefined,
@@ -135,6 +163,10 @@ function networkCode(err: unknown): string | undefined {
     e = Array.isArray(x.errors) ? x.errors[0] : x.cause;
   }
   return undefined;
+}
+
+function labels(columns: ColumnInfo[]): string[] {
+  return dedupe(columns.map((c) => c.Label ?? c.Name ?? ''));
 }
 
 /** Athena's text values (`VarCharValue`) as the DuckDB engine gives them; first row of a SELECT is the labels. */
@@ -263,31 +295,80 @@ export class AthenaEngine implements Engine {
     execution: QueryExecution,
     signal: AbortSignal | undefined,
   ): Promise<{ columns: string[]; rows: Json[][] }> {
+    const mode = this.config.results ?? 'auto';
+    const pageSize = mode === 'object' ? 1 : (this.config.pageSize ?? 1000);
     let columnInfo: ColumnInfo[] | undefined;
     const rows: Json[][] = [];
     let token: string | undefined;
     let first = true;
     do {
       const page = await this.client.send(
-        new GetQueryResultsCommand({
-          QueryExecutionId: queryId,
-          NextToken: token,
-          MaxResults: this.config.pageSize ?? 1000,
-        }),
+        new GetQueryResultsCommand({ QueryExecutionId: queryId, NextToken: token, MaxResults: pageSize }),
         { abortSignal: signal },
       );
       columnInfo ??= page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? [];
+      token = page.NextToken;
+      const location = execution.ResultConfiguration?.OutputLocation;
+      if (first && token && mode !== 'pages' && location?.startsWith('s3://')) {
+        return { columns: labels(columnInfo), rows: await this.readObject(location, columnInfo, signal) };
+      }
       let pageRowsRaw = page.ResultSet?.Rows ?? [];
       if (first && (execution.StatementType ?? 'DML') === 'DML' && pageRowsRaw.length > 0) {
-        const labels = columnInfo.map((c) => c.Label ?? c.Name);
+        const names = columnInfo.map((c) => c.Label ?? c.Name);
         const head = pageRowsRaw[0].Data?.map((d) => d.VarCharValue) ?? [];
-        if (labels.every((l, i) => l === head[i])) pageRowsRaw = pageRowsRaw.slice(1);
+        if (names.every((l, i) => l === head[i])) pageRowsRaw = pageRowsRaw.slice(1);
       }
       first = false;
       for (const row of pageRows(columnInfo, pageRowsRaw)) rows.push(row);
-      token = page.NextToken;
     } while (token);
-    return { columns: dedupe((columnInfo ?? []).map((c) => c.Label ?? c.Name ?? '')), rows };
+    return { columns: labels(columnInfo ?? []), rows };
+  }
+
+  /**
+   * The CSV Athena wrote for the query (`<OutputLocation>`, one object): a header line, every value quoted, NULL an
+   * empty unquoted field. Streamed through csv-parse; values converted by the column types of GetQueryResults.
+   */
+  private async readObject(
+    location: string,
+    columns: ColumnInfo[],
+    signal: AbortSignal | undefined,
+  ): Promise<Json[][]> {
+    const rest = location.slice('s3://'.length);
+    const bucket = rest.slice(0, rest.indexOf('/'));
+    const key = rest.slice(rest.indexOf('/') + 1);
+    const s3 = new S3Client({
+      region: this.config.region,
+      endpoint: this.config.s3?.endpoint,
+      forcePathStyle: this.config.s3?.endpoint !== undefined,
+      credentials: this.config.s3?.credentials ?? this.config.credentials,
+      maxAttempts: 2,
+    });
+    try {
+      const object = await s3
+        .send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal })
+        .catch((err: unknown) => {
+          const e = err as { name?: string; message?: string };
+          throw new EngineError(
+            networkCode(err) ? 'unreachable' : 'credentials',
+            `athena: cannot read the result object ${location}` +
+              `${this.config.s3?.endpoint ? ` at ${this.config.s3.endpoint}` : ''}: ${networkCode(err) ?? e.name ?? ''} ${e.message ?? ''}`.trimEnd(),
+          );
+        });
+      const parser = (object.Body as NodeJS.ReadableStream).pipe(
+        parse({
+          from_line: 2,
+          relax_column_count: false,
+          cast: (value, context) => (value === '' && !context.quoting ? undefined : value),
+        }),
+      );
+      const rows: Json[][] = [];
+      for await (const record of parser as AsyncIterable<(string | undefined)[]>) {
+        rows.push(columns.map((c, i) => normalizeEngineValue(c.Type ?? 'varchar', record[i]) as Json));
+      }
+      return rows;
+    } finally {
+      s3.destroy();
+    }
   }
 
   async close(): Promise<void> {

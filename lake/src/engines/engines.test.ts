@@ -45,6 +45,8 @@ beforeAll(async () => {
   athenaEnv = {
     STORAGE_URL: storageDir,
     LAKE_ATHENA_ENDPOINT: stub.url,
+    // This stand-in keeps results in memory; athena.results.medium.test.ts reads result objects from S3.
+    LAKE_ATHENA_RESULTS: 'pages',
     AWS_REGION: 'eu-central-1',
     AWS_ACCESS_KEY_ID: 'stand-in',
     AWS_SECRET_ACCESS_KEY: 'stand-in-secret',

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { DuckDBConnection, DuckDBType, Json } from '@duckdb/node-api';
 import {
   athenaWorkgroupName,
@@ -52,8 +53,13 @@ export interface AthenaStubOptions {
   workgroups?: string[];
   /** The Glue database whose tables are the lake's (default the CDK app's dev database). */
   database?: string;
-  /** Where results "are written" (reported in ResultConfiguration; default `s3://athena-stub-results/`). */
+  /** Where results are written, `s3://bucket/prefix/` (reported in ResultConfiguration; default `s3://athena-stub-results/`). */
   outputLocation?: string;
+  /**
+   * The S3 server to write each SELECT's result to, as Athena does (`<outputLocation><id>.csv`); without it results
+   * stay in memory only and the reported object does not exist.
+   */
+  resultsS3?: { endpoint: string; region?: string; accessKeyId: string; secretAccessKey: string };
   /** DuckDB threads (default DuckDB's: the number of cores). */
   threads?: number;
   logger?: boolean;
@@ -107,6 +113,21 @@ function errorCode(message: string): string {
   return 'GENERIC_USER_ERROR';
 }
 
+/** Athena's result CSV: a header line, every value double-quoted (quotes doubled), NULL an empty unquoted field. */
+export function athenaCsv(e: Pick<StubExecution, 'columns' | 'rows'>): string {
+  const quote = (v: string | null): string => (v === null ? '' : `"${v.replaceAll('"', '""')}"`);
+  const lines = [e.columns.map((c) => quote(c.name)), ...e.rows.map((row) => row.map(quote))];
+  return lines.map((l) => `${l.join(',')}\n`).join('');
+}
+
+function resultObject(outputLocation: string, id: string): { bucket: string; key: string } {
+  const rest = outputLocation.replace(/^s3:\/\//, '');
+  const slash = rest.indexOf('/');
+  const bucket = slash === -1 ? rest : rest.slice(0, slash);
+  const prefix = slash === -1 ? '' : rest.slice(slash + 1);
+  return { bucket, key: `${prefix}${prefix === '' || prefix.endsWith('/') ? '' : '/'}${id}.csv` };
+}
+
 const SELECT_LIKE = /^\s*(\(|select\b|with\b|values\b|from\b|table\b)/i;
 
 /**
@@ -127,6 +148,14 @@ export async function startAthenaStub(options: AthenaStubOptions = {}): Promise<
   const workgroups = new Set(options.workgroups ?? ['primary', athenaWorkgroupName('dev')]);
   const database = options.database ?? glueDatabaseName('dev');
   const outputLocation = options.outputLocation ?? 's3://athena-stub-results/';
+  const resultsS3 = options.resultsS3
+    ? new S3Client({
+        endpoint: options.resultsS3.endpoint,
+        region: options.resultsS3.region ?? 'us-east-1',
+        forcePathStyle: true,
+        credentials: { accessKeyId: options.resultsS3.accessKeyId, secretAccessKey: options.resultsS3.secretAccessKey },
+      })
+    : undefined;
   const executions = new Map<string, StubExecution>();
   const byToken = new Map<string, string>();
   const stops = new Map<string, AbortController>();
@@ -176,6 +205,12 @@ export async function startAthenaStub(options: AthenaStubOptions = {}): Promise<
       e.rows = reader
         .convertRows(lakeJsonConverter)
         .map((row) => row.map((v, i) => (v === null ? null : athenaText(v as Json, types[i]))));
+      if (resultsS3 && e.statementType === 'DML') {
+        const { bucket, key } = resultObject(outputLocation, e.id);
+        await resultsS3.send(
+          new PutObjectCommand({ Bucket: bucket, Key: key, Body: athenaCsv(e), ContentType: 'text/csv' }),
+        );
+      }
       finish(e, 'SUCCEEDED');
     } catch (err) {
       finish(e, 'FAILED', err instanceof Error ? err.message : String(err));
@@ -229,6 +264,7 @@ export async function startAthenaStub(options: AthenaStubOptions = {}): Promise<
 
     GetQueryExecution(body) {
       const e = find(body, 'GetQueryExecution');
+      const result = resultObject(outputLocation, e.id);
       const end = e.completedAt ?? Date.now();
       return {
         QueryExecution: {
@@ -237,7 +273,7 @@ export async function startAthenaStub(options: AthenaStubOptions = {}): Promise<
           StatementType: e.statementType,
           WorkGroup: e.workgroup,
           QueryExecutionContext: { Database: e.database, Catalog: 'AwsDataCatalog' },
-          ResultConfiguration: { OutputLocation: `${outputLocation}${e.id}.csv` },
+          ResultConfiguration: { OutputLocation: `s3://${result.bucket}/${result.key}` },
           EngineVersion: { SelectedEngineVersion: 'AUTO', EffectiveEngineVersion: 'Athena engine version 3' },
           Status: {
             State: e.state,
@@ -386,6 +422,7 @@ export async function startAthenaStub(options: AthenaStubOptions = {}): Promise<
       await app.close();
       await Promise.allSettled([...work]);
       await engine.close();
+      resultsS3?.destroy();
     },
   };
 }

@@ -21,6 +21,16 @@ async function main() {
     storageUrl: process.env.STORAGE_URL || undefined,
     database: process.env.ATHENA_STUB_DATABASE || undefined,
     workgroups: workgroups ? workgroups.split(',').map((w) => w.trim()) : undefined,
+    outputLocation: process.env.ATHENA_STUB_OUTPUT || undefined,
+    resultsS3:
+      process.env.ATHENA_STUB_OUTPUT && process.env.S3_ENDPOINT
+        ? {
+            endpoint: process.env.S3_ENDPOINT,
+            region: process.env.S3_REGION || 'us-east-1',
+            accessKeyId: process.env.S3_ACCESS_KEY_ID || '',
+            secretAccessKey: process.env.S3_SECRET_ACCESS_KEY || '',
+          }
+        : undefined,
     logger: process.env.LOG_LEVEL !== 'silent',
   });
   process.stdout.write(`athena-stub listening on ${stub.url} (LAKE_ATHENA_ENDPOINT=${stub.url})\n`);
