@@ -189,7 +189,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const progress = progressPrinter(opts.engine, io);
       let engine: Engine | undefined;
       try {
-        engine = createEngine(opts.engine, {
+        engine = await createEngine(opts.engine, {
           env,
           openStore: () => openStore(opts.storage, env),
           cacheDir: io.cacheDir,

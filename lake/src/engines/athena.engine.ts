@@ -13,6 +13,7 @@ import {
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Json } from '@duckdb/node-api';
 import { parse } from 'csv-parse';
+import { athenaWorkgroupName, glueDatabaseName } from './athena.names';
 import {
   dedupe,
   type Engine,
@@ -22,16 +23,6 @@ import {
   type QueryOptions,
   sleep,
 } from './engine';
-
-/** The Athena workgroup of an environment of the CDK app (infra/src/stacks/lake.stack.ts: `resourceName(config, 'analysts')`). */
-export function athenaWorkgroupName(environment: string): string {
-  return `genlake-${environment}-analysts`;
-}
-
-/** The Glue database of an environment of the CDK app (infra/src/stacks/lake.stack.ts: `genlake_<environment>`). */
-export function glueDatabaseName(environment: string): string {
-  return `genlake_${environment}`;
-}
 
 /**
  * Athena's list price per TB scanned, used when the cost tool's price table (tools/cost/prices.json, which holds

@@ -6,8 +6,8 @@ import {
   ATHENA_MIN_BILLED_BYTES,
   athenaCostUsd,
   athenaPricePerTb,
-  athenaWorkgroupName,
 } from './athena.engine';
+import { athenaWorkgroupName } from './athena.names';
 import { duckdbErrorPosition, duckdbSqlError } from './duckdb.engine';
 import { dedupe, normalizeEngineValue, normalizeTimestampText } from './engine';
 import { trinoConfigFromEnv } from './trino.engine';

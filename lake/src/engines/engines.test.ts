@@ -7,7 +7,8 @@ import type { LocalDirStorage } from '../../../packages/kit/src/storage/local-di
 import { type CliEnv, type CliIo, runCli } from '../cli';
 import { buildFixtureLake } from '../lake.fixture';
 import { OUTPUT_FORMATS } from '../result.format';
-import { AthenaEngine, athenaConfigFromEnv, glueDatabaseName } from './athena.engine';
+import { AthenaEngine, athenaConfigFromEnv } from './athena.engine';
+import { glueDatabaseName } from './athena.names';
 import { EXIT_CANCELLED } from './engine';
 
 const dir = mkdtempSync(join(tmpdir(), 'genlake-lake-engines-'));
