@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 import { writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { LakeCatalog, type LakeObjectStore } from './catalog';
+import { describeResult, progressPrinter, summaryLine, tablesResult } from './cli.results';
 import { LakeEngine } from './duckdb';
 import {
   createEngine,
@@ -10,12 +13,11 @@ import {
   type Engine,
   EngineError,
   type EngineName,
-  type EngineResult,
   EXIT_CANCELLED,
-  type QueryProgress,
 } from './engines';
-import { formatResult, OUTPUT_FORMATS, type OutputFormat, type ResultSet } from './result.format';
-import { duckdbType, getTable, lakeTables, tableNames } from './tables';
+import { formatResult, OUTPUT_FORMATS, type OutputFormat } from './result.format';
+import { runShell } from './shell';
+import { getTable } from './tables';
 
 export type CliEnv = Record<string, string | undefined>;
 
@@ -32,6 +34,10 @@ export interface CliIo {
   signal?: AbortSignal;
   /** Progress rewrites one line (`\r`) on a terminal; elsewhere it prints a line per state change. */
   stderrIsTTY?: boolean;
+  /** Input of `shell`; default `process.stdin`. */
+  stdin?: NodeJS.ReadableStream;
+  /** Whether that input is a terminal (prompt, history, Ctrl-C stops the running query). */
+  stdinIsTTY?: boolean;
 }
 
 export const DEFAULT_STORAGE_URL = './.genlake/storage';
@@ -59,84 +65,6 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function bytesText(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
-}
-
-function secondsText(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
-
-/** Prints an engine's progress on stderr: one rewritten line on a terminal, a line per state change elsewhere. */
-function progressPrinter(engine: EngineName, io: CliIo): { update(p: QueryProgress): void; done(): void } {
-  let lastState: string | undefined;
-  let drawn = false;
-  return {
-    update(p) {
-      const scanned = p.bytesScanned !== undefined ? `, ${bytesText(p.bytesScanned)} scanned` : '';
-      const line = `${engine}: ${p.state} ${secondsText(p.elapsedMs)}${scanned}`;
-      if (io.stderrIsTTY) {
-        io.stderr(`\r\x1b[K${line}`);
-        drawn = true;
-      } else if (p.state !== lastState) {
-        io.stderr(`${line}\n`);
-      }
-      lastState = p.state;
-    },
-    done() {
-      if (drawn) io.stderr('\r\x1b[K');
-    },
-  };
-}
-
-/** The figures of a remote engine's query, on stderr after the result (nothing for DuckDB). */
-function summaryLine(result: EngineResult): string | undefined {
-  const { stats } = result;
-  if (stats.engine === 'duckdb') return undefined;
-  const n = result.rows.length;
-  const parts = [`${stats.engine}: ${n} ${n === 1 ? 'row' : 'rows'} in ${secondsText(stats.elapsedMs)}`];
-  if (stats.bytesScanned !== undefined) parts.push(`data scanned ${bytesText(stats.bytesScanned)}`);
-  if (stats.costUsd !== undefined) parts.push(`cost $${stats.costUsd.toPrecision(2)} (list price, 10 MB minimum)`);
-  if (stats.queryId) parts.push(`query ${stats.queryId}`);
-  return `${parts.join(', ')}\n`;
-}
-
-function tablesResult(): ResultSet {
-  return {
-    columns: ['table', 'stage', 'primary_key', 'columns', 'description'],
-    rows: tableNames.map((name) => {
-      const t = lakeTables[name];
-      return [name, t.stage, t.primaryKey.join(', '), t.columns.map((c) => c.name).join(', '), t.description];
-    }),
-  };
-}
-
-function describeResult(table: string): ResultSet {
-  const t = getTable(table);
-  return {
-    columns: ['column', 'type', 'duckdb_type', 'nullable', 'partition', 'references', 'description'],
-    rows: [
-      ...t.columns.map((c) => [c.name, c.type, duckdbType(c), c.nullable, false, c.references ?? null, c.description]),
-      ...t.partitionKeys.map((p) => [
-        p.name,
-        p.type,
-        duckdbType(p),
-        false,
-        true,
-        null,
-        p.description ?? 'Partition column (from the object path).',
-      ]),
-    ],
-  };
-}
-
 /**
  * The `genlake-lake` command line. `argv` holds the arguments after the program name, e.g.
  * `['query', 'select 1', '--format', 'json']`. Resolves to the exit code; never throws.
@@ -155,6 +83,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     new Option('-s, --storage <url>', 's3://bucket/prefix, file:///dir or a directory (env STORAGE_URL)').default(
       env.STORAGE_URL || DEFAULT_STORAGE_URL,
     );
+
+  const engineOption = (): Option =>
+    new Option('-e, --engine <engine>', 'duckdb (in process), athena or trino (env LAKE_ENGINE)')
+      .choices(ENGINE_NAMES)
+      .default(ENGINE_NAMES.includes(env.LAKE_ENGINE as EngineName) ? env.LAKE_ENGINE : 'duckdb');
 
   const withCatalog = async (storage: string, work: (catalog: LakeCatalog) => Promise<void>): Promise<void> => {
     const engine = new LakeEngine({ tempDirectory: DUCKDB_TEMP_DIRECTORY });
@@ -179,11 +112,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .argument('<sql>', 'SQL to run; the last statement’s result is printed')
     .addOption(formatOption())
     .addOption(storageOption())
-    .addOption(
-      new Option('-e, --engine <engine>', 'duckdb (in process), athena or trino (env LAKE_ENGINE)')
-        .choices(ENGINE_NAMES)
-        .default(ENGINE_NAMES.includes(env.LAKE_ENGINE as EngineName) ? env.LAKE_ENGINE : 'duckdb'),
-    )
+    .addOption(engineOption())
     .option('-o, --out <file>', 'write the result to a file instead of stdout')
     .action(async (sql: string, opts: { format: OutputFormat; storage: string; engine: EngineName; out?: string }) => {
       const progress = progressPrinter(opts.engine, io);
@@ -215,6 +144,28 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       } finally {
         await engine?.close();
       }
+    });
+
+  program
+    .command('shell')
+    .description('an interactive prompt: SQL ending with ";", .tables, .describe <table>, .engine [name], .help')
+    .addOption(formatOption())
+    .addOption(storageOption())
+    .addOption(engineOption())
+    .action(async (opts: { format: OutputFormat; storage: string; engine: EngineName }) => {
+      const terminal = io.stdinIsTTY === true;
+      code = await runShell({
+        stdout: io.stdout,
+        stderr: io.stderr,
+        stderrIsTTY: io.stderrIsTTY,
+        input: io.stdin ?? process.stdin,
+        terminal,
+        engine: opts.engine,
+        format: opts.format,
+        historyFile: env.LAKE_SHELL_HISTORY || (terminal ? join(homedir(), '.genlake_lake_history') : undefined),
+        openEngine: (name) =>
+          createEngine(name, { env, openStore: () => openStore(opts.storage, env), cacheDir: io.cacheDir }),
+      });
     });
 
   program
@@ -291,6 +242,7 @@ if (typeof require !== 'undefined' && typeof module !== 'undefined' && require.m
     stderr: (s) => process.stderr.write(s),
     signal: interrupt.signal,
     stderrIsTTY: process.stderr.isTTY === true,
+    stdinIsTTY: process.stdin.isTTY === true,
   }).then(
     (code) => {
       process.exitCode = code;
