@@ -86,10 +86,6 @@ export interface AthenaEngineConfig {
 export type AthenaResultsMode = 'pages' | 'object' | 'auto';
 export const ATHENA_RESULTS_MODES: readonly AthenaResultsMode[] = ['pages', 'object', 'auto'];
 
-/** The environment variables the Athena engine reads. */
-export const ATHENA_ENV_HELP =
-  'LAKE_ENV (dev), LAKE_ATHENA_WORKGROUP, LAKE_ATHENA_DATABASE, LAKE_ATHENA_OUTPUT, LAKE_ATHENA_ENDPOINT, ' +
-  'LAKE_ATHENA_RESULTS (auto|pages|object), AWS_REGION; for result objects S3_ENDPOINT, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY';
 /** Where the SDK's default chain looks for credentials, for the message when it finds none. */
 export const AWS_CREDENTIALS_HELP =
   'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), or AWS_PROFILE with ~/.aws/config ' +

@@ -180,12 +180,21 @@ describe('errors through every engine', () => {
 
   it('no AWS credentials: says which variables are read', async () => {
     const names = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'];
-    const saved = { ...process.env };
+    const overrides: Record<string, string | undefined> = {
+      AWS_CONFIG_FILE: join(dir, 'no-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
+    for (const name of names) overrides[name] = undefined;
+    const saved = Object.fromEntries(Object.keys(overrides).map((k) => [k, process.env[k]]));
     // The SDK's default chain reads the process environment and the shared files: point them at nothing.
-    for (const name of names) delete process.env[name];
-    process.env.AWS_CONFIG_FILE = join(dir, 'no-config');
-    process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, 'no-credentials');
-    process.env.AWS_EC2_METADATA_DISABLED = 'true';
+    const apply = (values: Record<string, string | undefined>): void => {
+      for (const [k, v] of Object.entries(values)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    };
+    apply(overrides);
     try {
       const env = { ...athenaEnv };
       for (const name of names) delete env[name];
@@ -194,7 +203,7 @@ describe('errors through every engine', () => {
       expect(err).toMatch(/^error: athena: no AWS credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
       expect(err).toContain('AWS_PROFILE');
     } finally {
-      process.env = saved;
+      apply(saved);
     }
   });
 });

@@ -15,10 +15,7 @@ export interface TrinoEngineConfig {
   password?: string;
 }
 
-/** The environment variables the Trino engine reads. */
-export const TRINO_ENV_HELP =
-  'LAKE_TRINO_URL, LAKE_TRINO_CATALOG, LAKE_TRINO_SCHEMA, LAKE_TRINO_USER, LAKE_TRINO_PASSWORD';
-
+/** Trino settings from the environment: LAKE_TRINO_URL, LAKE_TRINO_CATALOG, LAKE_TRINO_SCHEMA, LAKE_TRINO_USER, LAKE_TRINO_PASSWORD. */
 export function trinoConfigFromEnv(env: Record<string, string | undefined>): TrinoEngineConfig {
   return {
     server: env.LAKE_TRINO_URL || DEFAULT_TRINO_URL,
@@ -59,7 +56,10 @@ export class TrinoEngine implements Engine {
       catalog: this.config.catalog,
       schema: this.config.schema,
       source,
-      auth: new BasicAuth(this.config.user, this.config.password),
+      // HTTP basic authentication only with a password (Trino refuses passwords over plain HTTP unless told otherwise).
+      auth: this.config.password !== undefined ? new BasicAuth(this.config.user, this.config.password) : undefined,
+      // The user of every request of the query (the POST and each nextUri).
+      extraHeaders: { 'X-Trino-User': this.config.user },
     });
     let queryId: string | undefined;
     let columns: Columns | undefined;
