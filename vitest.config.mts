@@ -14,6 +14,7 @@ const alias = {
   '@genlake/migrations': resolve(__dirname, 'migrations/src/index.ts'),
   '@genlake/crm-stub': resolve(__dirname, 'services/crm-stub/src/crm.stub.ts'),
   '@genlake/mail-stub': resolve(__dirname, 'services/mail-stub/src/mail.stub.ts'),
+  '@genlake/athena-stub': resolve(__dirname, 'services/athena-stub/src/athena.stub.ts'),
 };
 const exclude = ['**/node_modules/**', '**/dist/**'];
 

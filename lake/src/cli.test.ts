@@ -155,11 +155,11 @@ describe('genlake-lake query', () => {
     const { code, out, err } = await cli(['query', 'selec * from observations']);
     expect(code).toBe(1);
     expect(out).toBe('');
-    expect(err).toMatch(/^error: Parser Error: syntax error at or near "selec"/);
-    expect(err).not.toMatch(/\n\s+at /);
-    const missing = await cli(['query', 'select * from nope']);
+    expect(err).toBe('error: duckdb: line 1:1: Parser Error: syntax error at or near "selec"\n');
+    const missing = await cli(['query', 'select *\n  from nope']);
     expect(missing.code).toBe(1);
-    expect(missing.err).toMatch(/^error: Catalog Error: Table with name nope does not exist/);
+    expect(missing.err).toMatch(/^error: duckdb: line 2:8: Catalog Error: Table with name nope does not exist/);
+    expect(missing.err).not.toMatch(/\n\s+at /);
   });
 
   it('rejects unknown formats and commands', async () => {

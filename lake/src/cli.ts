@@ -1,11 +1,23 @@
 #!/usr/bin/env node
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { LakeCatalog, type LakeObjectStore } from './catalog';
+import { describeResult, progressPrinter, summaryLine, tablesResult } from './cli.results';
 import { LakeEngine } from './duckdb';
-import { formatResult, OUTPUT_FORMATS, type OutputFormat, type ResultSet, readResultSet } from './result.format';
-import { duckdbType, getTable, lakeTables, tableNames } from './tables';
+import {
+  createEngine,
+  DUCKDB_TEMP_DIRECTORY,
+  ENGINE_NAMES,
+  type Engine,
+  EngineError,
+  type EngineName,
+  EXIT_CANCELLED,
+} from './engines';
+import { formatResult, OUTPUT_FORMATS, type OutputFormat } from './result.format';
+import { runShell } from './shell';
+import { getTable } from './tables';
 
 export type CliEnv = Record<string, string | undefined>;
 
@@ -18,6 +30,14 @@ export interface CliIo {
   openStore?: (url: string, env: CliEnv) => LakeObjectStore;
   /** Cache directory for remote storage; default per storage URL below the OS temp directory. */
   cacheDir?: string;
+  /** Aborted on Ctrl-C: the running query is stopped in its engine and the command exits 130. */
+  signal?: AbortSignal;
+  /** Progress rewrites one line (`\r`) on a terminal; elsewhere it prints a line per state change. */
+  stderrIsTTY?: boolean;
+  /** Input of `shell`; default `process.stdin`. */
+  stdin?: NodeJS.ReadableStream;
+  /** Whether that input is a terminal (prompt, history, Ctrl-C stops the running query). */
+  stdinIsTTY?: boolean;
 }
 
 export const DEFAULT_STORAGE_URL = './.genlake/storage';
@@ -45,35 +65,6 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function tablesResult(): ResultSet {
-  return {
-    columns: ['table', 'stage', 'primary_key', 'columns', 'description'],
-    rows: tableNames.map((name) => {
-      const t = lakeTables[name];
-      return [name, t.stage, t.primaryKey.join(', '), t.columns.map((c) => c.name).join(', '), t.description];
-    }),
-  };
-}
-
-function describeResult(table: string): ResultSet {
-  const t = getTable(table);
-  return {
-    columns: ['column', 'type', 'duckdb_type', 'nullable', 'partition', 'references', 'description'],
-    rows: [
-      ...t.columns.map((c) => [c.name, c.type, duckdbType(c), c.nullable, false, c.references ?? null, c.description]),
-      ...t.partitionKeys.map((p) => [
-        p.name,
-        p.type,
-        duckdbType(p),
-        false,
-        true,
-        null,
-        p.description ?? 'Partition column (from the object path).',
-      ]),
-    ],
-  };
-}
-
 /**
  * The `genlake-lake` command line. `argv` holds the arguments after the program name, e.g.
  * `['query', 'select 1', '--format', 'json']`. Resolves to the exit code; never throws.
@@ -93,8 +84,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       env.STORAGE_URL || DEFAULT_STORAGE_URL,
     );
 
+  const engineOption = (): Option =>
+    new Option('-e, --engine <engine>', 'duckdb (in process), athena or trino (env LAKE_ENGINE)')
+      .choices(ENGINE_NAMES)
+      .default(ENGINE_NAMES.includes(env.LAKE_ENGINE as EngineName) ? env.LAKE_ENGINE : 'duckdb');
+
   const withCatalog = async (storage: string, work: (catalog: LakeCatalog) => Promise<void>): Promise<void> => {
-    const engine = new LakeEngine({ tempDirectory: join(tmpdir(), 'genlake-lake-duckdb') });
+    const engine = new LakeEngine({ tempDirectory: DUCKDB_TEMP_DIRECTORY });
     try {
       const catalog = new LakeCatalog(openStore(storage, env), engine, { cacheDir: io.cacheDir });
       await work(catalog);
@@ -104,7 +100,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   };
 
   const program = new Command('genlake-lake')
-    .description('Query the genlake generation lake with DuckDB; every lake table is a view by its name.')
+    .description(
+      'Query the genlake generation lake with DuckDB (default), Athena or Trino; every lake table is a view by its name.',
+    )
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
 
@@ -114,16 +112,60 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .argument('<sql>', 'SQL to run; the last statement’s result is printed')
     .addOption(formatOption())
     .addOption(storageOption())
-    .action(async (sql: string, opts: { format: OutputFormat; storage: string }) => {
+    .addOption(engineOption())
+    .option('-o, --out <file>', 'write the result to a file instead of stdout')
+    .action(async (sql: string, opts: { format: OutputFormat; storage: string; engine: EngineName; out?: string }) => {
+      const progress = progressPrinter(opts.engine, io);
+      let engine: Engine | undefined;
       try {
-        await withCatalog(opts.storage, async (catalog) => {
-          const conn = await catalog.connect();
-          const result = await readResultSet(await conn.runAndRead(sql));
-          io.stdout(formatResult(result, opts.format));
+        engine = await createEngine(opts.engine, {
+          env,
+          openStore: () => openStore(opts.storage, env),
+          cacheDir: io.cacheDir,
         });
+        const result = await engine.query(sql, {
+          signal: io.signal,
+          onProgress: opts.engine === 'duckdb' ? undefined : (p) => progress.update(p),
+        });
+        progress.done();
+        const text = formatResult(result, opts.format);
+        if (opts.out) {
+          writeFileSync(opts.out, text);
+          io.stderr(`wrote ${result.rows.length} rows to ${opts.out}\n`);
+        } else {
+          io.stdout(text);
+        }
+        const summary = summaryLine(result);
+        if (summary) io.stderr(summary);
       } catch (err) {
+        progress.done();
         fail(err);
+        if (err instanceof EngineError && err.kind === 'cancelled') code = EXIT_CANCELLED;
+      } finally {
+        await engine?.close();
       }
+    });
+
+  program
+    .command('shell')
+    .description('an interactive prompt: SQL ending with ";", .tables, .describe <table>, .engine [name], .help')
+    .addOption(formatOption())
+    .addOption(storageOption())
+    .addOption(engineOption())
+    .action(async (opts: { format: OutputFormat; storage: string; engine: EngineName }) => {
+      const terminal = io.stdinIsTTY === true;
+      code = await runShell({
+        stdout: io.stdout,
+        stderr: io.stderr,
+        stderrIsTTY: io.stderrIsTTY,
+        input: io.stdin ?? process.stdin,
+        terminal,
+        engine: opts.engine,
+        format: opts.format,
+        historyFile: env.LAKE_SHELL_HISTORY || (terminal ? join(homedir(), '.genlake_lake_history') : undefined),
+        openEngine: (name) =>
+          createEngine(name, { env, openStore: () => openStore(opts.storage, env), cacheDir: io.cacheDir }),
+      });
     });
 
   program
@@ -186,9 +228,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 }
 
 if (typeof require !== 'undefined' && typeof module !== 'undefined' && require.main === module) {
+  // The pinned AWS SDK supports Node 20; its notice that later SDK versions will need Node 22 is for the project's
+  // maintainers (docs/decisions/0014-lake-engines.md), not for an analyst reading a query's output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const interrupt = new AbortController();
+  // First Ctrl-C stops the running query (and the command exits 130); a second one exits at once.
+  process.once('SIGINT', () => {
+    interrupt.abort(new Error('interrupted'));
+    process.once('SIGINT', () => process.exit(EXIT_CANCELLED));
+  });
   runCli(process.argv.slice(2), {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
+    signal: interrupt.signal,
+    stderrIsTTY: process.stderr.isTTY === true,
+    stdinIsTTY: process.stdin.isTTY === true,
   }).then(
     (code) => {
       process.exitCode = code;

@@ -16,7 +16,8 @@ export interface Infrastructure {
   stop(): Promise<void>;
 }
 
-function dockerAvailable(): boolean {
+/** Whether a Docker engine answers (DOCKER_HOST set, or /var/run/docker.sock answering `docker info`). */
+export function dockerAvailable(): boolean {
   if (process.env.DOCKER_HOST) return true;
   if (!existsSync('/var/run/docker.sock')) return false;
   try {
