@@ -22,6 +22,7 @@
 const { execFileSync } = require('node:child_process');
 const { existsSync, readdirSync, readFileSync } = require('node:fs');
 const { createServer, request } = require('node:http');
+const os = require('node:os');
 const { join } = require('node:path');
 const { parseArgs } = require('node:util');
 const { createGzip, gzipSync } = require('node:zlib');
@@ -153,14 +154,16 @@ function figures(lhr) {
   const audit = (id) => lhr.audits[id]?.numericValue ?? Number.NaN;
   const scripts = lhr.audits['resource-summary']?.details?.items?.find((i) => i.resourceType === 'script');
   return {
-    performance: lhr.categories.performance.score * 100,
-    accessibility: lhr.categories.accessibility.score * 100,
-    bestPractices: lhr.categories['best-practices'].score * 100,
+    performance: Math.round(lhr.categories.performance.score * 100),
+    accessibility: Math.round(lhr.categories.accessibility.score * 100),
+    bestPractices: Math.round(lhr.categories['best-practices'].score * 100),
     fcp: audit('first-contentful-paint'),
     lcp: audit('largest-contentful-paint'),
     tbt: audit('total-blocking-time'),
     cls: audit('cumulative-layout-shift'),
     scriptBytes: scripts?.transferSize ?? 0,
+    // Lighthouse's measure of this machine's CPU (higher is faster); the 4× slowdown applies on top of it
+    benchmarkIndex: lhr.environment?.benchmarkIndex ?? Number.NaN,
     errors: consoleErrors(lhr),
     failed: Object.values(lhr.audits)
       .filter((a) => a.score !== null && a.score < 1 && a.scoreDisplayMode === 'binary')
@@ -199,6 +202,7 @@ async function main() {
   lib.installSignalHandlers();
 
   const shell = shellJavaScript();
+  const loadBefore = os.loadavg()[0];
   const dir = await lib.tempDir('web');
   const db = lib.freshDatabaseName('web');
   const mq = await lib.freshVhost('web');
@@ -276,6 +280,11 @@ async function main() {
     if (failed.length) say(`${label}: audits not passed in some run: ${failed.join(', ')}`);
     for (const error of new Set(runs.flatMap((r) => r.errors))) say(`  console error: ${error}`);
   }
+  const index = median([...results.values()].flat().map((r) => r.benchmarkIndex));
+  say(
+    `\nmachine: ${os.cpus().length} CPU(s) ${os.cpus()[0]?.model ?? ''}, load average ${lib.fmt1(loadBefore)} before and ` +
+      `${lib.fmt1(os.loadavg()[0])} after; Lighthouse benchmarkIndex ${lib.fmtInt(index)} (median)`,
+  );
   say(
     `\nrange over the runs (performance score, LCP): ${[...results]
       .map(([label, runs]) => {
