@@ -7,6 +7,7 @@ const __dirname = dirname(fileURLToPath(import.meta.url));
 // Tests import workspace packages from source, so a test never runs against a stale build.
 const alias = {
   '@genlake/contracts/topology': resolve(__dirname, 'packages/contracts/src/topology.ts'),
+  '@genlake/contracts/web-headers': resolve(__dirname, 'packages/contracts/src/web-headers.ts'),
   '@genlake/contracts': resolve(__dirname, 'packages/contracts/src/index.ts'),
   '@genlake/kit': resolve(__dirname, 'packages/kit/src/index.ts'),
   '@genlake/testing': resolve(__dirname, 'packages/testing/src/index.ts'),

@@ -5,12 +5,14 @@
 #   scripts/image/check.sh gateway|processor|corrector|notifier
 #
 # Steps (Dockerfile stage in brackets):
-#   1. [prune] turbo prune @genlake/SERVICE --docker   → out/json (package.json files + pruned lockfile), out/full;
-#              the pruned lockfile must list the native bindings of both image platforms (scripts/image/platforms.js)
-#   2. [build] install from the pruned lockfile, copy the sources and tsconfig.base.json, turbo build of the
-#              service and its workspace dependencies, npm prune --omit=dev
+#   1. [prune] turbo prune @genlake/SERVICE --docker (and @genlake/web for the gateway, which serves it at /)
+#              → out/json (package.json files + pruned lockfile), out/full; the pruned lockfile must list the native
+#              bindings of both image platforms (scripts/image/platforms.js)
+#   2. [build] install from the pruned lockfile, copy the sources and tsconfig.base.json, turbo build of every
+#              package the prune kept, npm prune --omit=dev
 #   3. [final] node services/SERVICE/dist/main.js with NODE_ENV=production and nothing else from this shell's
-#              environment, until GET /health/ready answers 200; then SIGTERM and a clean exit (code 0).
+#              environment, until GET /health/ready answers 200 (for the gateway also GET / → the web app with its
+#              Content-Security-Policy); then SIGTERM and a clean exit (code 0).
 #
 # Environment: DATABASE_URL, RABBITMQ_URL (default: the local servers of the README), PORT (default: a free
 # port), AUTH_JWT_SECRET (the gateway's key; default: a random one), READY_TIMEOUT_S (default 120), KEEP_IMAGE_DIR=1 keeps the temporary directory for a look.
@@ -46,8 +48,10 @@ started=$(date +%s)
 log "work directory $work"
 
 # --- stage prune -------------------------------------------------------------------------------------------
-log "turbo prune @genlake/$SERVICE --docker"
-(cd "$repo" && npx --no-install turbo prune "@genlake/$SERVICE" --docker --out-dir "$work/out" >/dev/null)
+packages=("@genlake/$SERVICE")
+if [ "$SERVICE" = gateway ]; then packages+=("@genlake/web"); fi
+log "turbo prune ${packages[*]} --docker"
+(cd "$repo" && npx --no-install turbo prune "${packages[@]}" --docker --out-dir "$work/out" >/dev/null)
 log "native bindings for linux/amd64 and linux/arm64 in the pruned lockfile"
 node "$repo/scripts/image/platforms.js" "$work/out/json/package-lock.json"
 
@@ -59,11 +63,11 @@ log "npm ci (pruned lockfile)"
 (cd "$app" && npm ci --no-audit --no-fund --prefer-offline --loglevel=error >/dev/null)
 cp -R "$work/out/full/." "$app/"
 cp "$repo/tsconfig.base.json" "$app/"
-log "turbo run build --filter=@genlake/$SERVICE"
-(cd "$app" && npx --no-install turbo run build --filter="@genlake/$SERVICE" --output-logs=errors-only >/dev/null)
+log "turbo run build (every package of the prune)"
+(cd "$app" && npx --no-install turbo run build --output-logs=errors-only >/dev/null)
 log "npm prune --omit=dev"
 (cd "$app" && npm prune --omit=dev --no-audit --no-fund --loglevel=error >/dev/null)
-for dev in typescript turbo vitest; do
+for dev in typescript turbo vitest vite; do
   if [ -e "$app/node_modules/$dev" ]; then
     log "development package $dev is still installed after npm prune --omit=dev"
     exit 1
@@ -103,6 +107,19 @@ until [ "$code" = "200" ]; do
   code="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health/ready" || true)"
 done
 log "GET /health/ready → 200 after $(($(date +%s) - started)) s in total"
+
+if [ "$SERVICE" = gateway ]; then
+  # The gateway's default WEB_DIST_DIR is services/web/dist beside it: the app at /, with its headers.
+  headers="$(curl -s -D - -o /dev/null "http://127.0.0.1:$port/")"
+  if ! grep -qi '^HTTP/[0-9.]* 200' <<<"$headers" || ! grep -qi '^content-type: text/html' <<<"$headers" \
+    || ! grep -qi "^content-security-policy: default-src 'self'" <<<"$headers"; then
+    log "GET / is not the web app:"
+    printf '%s\n' "$headers" >&2
+    cat "$work/service.log" >&2
+    exit 1
+  fi
+  log "GET / → 200, the web app ($(du -sh "$app/services/web/dist" | cut -f1) in services/web/dist)"
+fi
 
 log "stopping (SIGTERM)"
 kill -TERM "$pid"

@@ -1,4 +1,5 @@
 import { SERVICES } from '@genlake/contracts/topology';
+import { WEB_HASHED_ASSETS_DIR } from '@genlake/contracts/web-headers';
 import preact from '@preact/preset-vite';
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
@@ -48,6 +49,7 @@ export default defineConfig({
       },
     }),
   ],
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true },
+  // Files under assetsDir carry a content hash: the gateway and CloudFront cache them for a year, nothing else.
+  build: { outDir: 'dist', assetsDir: WEB_HASHED_ASSETS_DIR, emptyOutDir: true, sourcemap: true },
   server: { proxy: { '/api': proxied, '/health': proxied } },
 });

@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { gatewayConfigSchema } from '../../services/gateway/src/config';
 import { REPO_ROOT as root } from './trino.generator';
 
 interface Stage {
@@ -50,8 +52,18 @@ describe('Dockerfile', () => {
     expect(final.lines).toContainEqual(expect.stringMatching(/^COPY --from=build /));
   });
 
-  it('prunes the monorepo to the service with turbo prune --docker', () => {
-    indexOf(prune, /^RUN npx --yes turbo@2 prune "@genlake\/\$\{SERVICE\}" --docker$/);
+  it('prunes the monorepo to the service with turbo prune --docker, with the web app for the gateway', () => {
+    const line = prune.lines[indexOf(prune, /npx --yes turbo@2 prune "\$@" --docker$/)];
+    // the RUN line's shell, with the prune replaced by a print of what it would be given
+    const script = line.replace(/^RUN /, '').replace('npx --yes turbo@2 prune', 'printf "%s\\n"');
+    const pruned = (service: string) =>
+      execFileSync('sh', ['-c', script], { env: { PATH: process.env.PATH, SERVICE: service }, encoding: 'utf8' })
+        .trim()
+        .split('\n');
+    expect(pruned('gateway')).toEqual(['@genlake/gateway', '@genlake/web', '--docker']);
+    for (const service of ['processor', 'corrector', 'notifier']) {
+      expect(pruned(service)).toEqual([`@genlake/${service}`, '--docker']);
+    }
   });
 
   it('installs from the frozen lockfile before copying the sources, then builds and drops dev dependencies', () => {
@@ -59,7 +71,8 @@ describe('Dockerfile', () => {
     const ci = indexOf(build, /^RUN npm ci\b/);
     const full = indexOf(build, /^COPY --from=prune \/repo\/out\/full\/ \.$/);
     const tsconfig = indexOf(build, /^COPY tsconfig\.base\.json \.\/$/);
-    const compile = indexOf(build, /turbo run build --filter="@genlake\/\$\{SERVICE\}"/);
+    // everything the prune kept: the service, its workspace dependencies (and the web app for the gateway)
+    const compile = indexOf(build, /^RUN npx turbo run build && /);
     expect(build.lines[compile]).toMatch(/npm prune --omit=dev/);
     expect([json, ci, full, tsconfig, compile]).toEqual([...[json, ci, full, tsconfig, compile]].sort((a, b) => a - b));
     expect(dockerfile).not.toMatch(/npm install/);
@@ -75,20 +88,38 @@ describe('Dockerfile', () => {
     expect(health).toMatch(/process\.env\.PORT/);
     expect(final.lines.at(-1)).toBe(`CMD ["sh", "-c", "exec node services/\${SERVICE}/dist/main.js"]`);
   });
+
+  it('puts the built web app where the gateway looks for it by default (WEB_DIST_DIR)', () => {
+    // The image is the build stage's /repo at /app, so paths inside the repository hold in the image.
+    expect(final.lines).toContainEqual('WORKDIR /app');
+    expect(final.lines).toContainEqual(expect.stringMatching(/^COPY --from=build (--chown=\S+ )?\/repo \/app$/));
+    const { WEB_DIST_DIR } = gatewayConfigSchema.parse({ AUTH_JWT_SECRET: 'x'.repeat(32) });
+    // config.ts compiles to dist/config.js at the same depth as src/config.ts (rootDir src, outDir dist)
+    const gatewayTsconfig = JSON.parse(readFileSync(join(root, 'services', 'gateway', 'tsconfig.json'), 'utf8'));
+    expect(gatewayTsconfig.compilerOptions).toMatchObject({ rootDir: 'src', outDir: 'dist' });
+    expect(relative(root, WEB_DIST_DIR)).toBe(join('services', 'web', 'dist'));
+    // the web app builds into dist (Vite's outDir), and its build is part of the gateway's image (test above)
+    expect(readFileSync(join(root, 'services', 'web', 'vite.config.ts'), 'utf8')).toMatch(/outDir: 'dist'/);
+    expect(JSON.parse(readFileSync(join(root, 'services', 'web', 'package.json'), 'utf8')).scripts.build).toMatch(
+      /vite build/,
+    );
+  });
 });
 
 describe('scripts/image/check.sh', () => {
   it('performs the Dockerfile steps in the same order', () => {
     const steps = [
-      /turbo prune "@genlake\/\$SERVICE" --docker/,
+      /if \[ "\$SERVICE" = gateway \]; then packages\+=\("@genlake\/web"\); fi/,
+      /turbo prune "\$\{packages\[@\]\}" --docker/,
       /cp -R "\$work\/out\/json\/\." /,
       /npm ci --no-audit --no-fund/,
       /cp -R "\$work\/out\/full\/\." /,
       /cp "\$repo\/tsconfig\.base\.json" /,
-      /turbo run build --filter="@genlake\/\$SERVICE"/,
+      /turbo run build --output-logs=errors-only/,
       /npm prune --omit=dev/,
       /node "services\/\$SERVICE\/dist\/main\.js"/,
       /\/health\/ready/,
+      /curl -s -D - -o \/dev\/null "http:\/\/127\.0\.0\.1:\$port\/"/,
     ];
     const positions = steps.map((step) => {
       const m = step.exec(commands);

@@ -47,6 +47,9 @@ describe('scripts/image/check.sh', () => {
       });
       expect(code, output).toBe(0);
       expect(output).toMatch(/GET \/health\/ready → 200/);
+      // the gateway's image carries the web app and serves it at /
+      if (service === 'gateway') expect(output).toMatch(/GET \/ → 200, the web app/);
+      else expect(output).not.toMatch(/the web app/);
       expect(output).toMatch(new RegExp(`image check passed: ${service}`));
       const work = /work directory (\S+)/.exec(output)?.[1];
       expect(work).toBeDefined();

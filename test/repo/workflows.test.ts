@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { IMMUTABLE_CACHE, REVALIDATE_CACHE, WEB_HASHED_ASSETS_DIR } from '@genlake/contracts/web-headers';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { REPO_ROOT as root } from './trino.generator';
@@ -165,6 +166,41 @@ describe('deploy.yml', () => {
     expect(web?.if).toBe("hashFiles('services/web/package.json') != ''");
   });
 
+  it('uploads the hashed assets with a year of caching and every other file of the app with no-cache', () => {
+    const web = steps(job).find((s) => s.run?.includes('services/web/dist'))!;
+    const syncs = web
+      .run!.replace(/\\\n/g, ' ')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('aws s3 sync '));
+    expect(syncs.length).toBeGreaterThan(0);
+    // what the build writes: public/ as it is, Vite's and vite-plugin-pwa's own files, and the real build when present
+    const dist = join(root, 'services', 'web', 'dist');
+    const files = new Set([
+      ...readdirSync(join(root, 'services', 'web', 'public')),
+      ...['index.html', 'sw.js', 'sw.js.map', 'registerSW.js', 'manifest.webmanifest', 'workbox-0a1b2c3d.js'],
+      ...['index-AbC123xy.js', 'index-AbC123xy.js.map', 'index-Zz9Yy8Xx.css'].map(
+        (f) => `${WEB_HASHED_ASSETS_DIR}/${f}`,
+      ),
+      ...(existsSync(dist) ? readdirSync(dist, { recursive: true, withFileTypes: true }) : [])
+        .filter((e) => e.isFile())
+        .map((e) => relative(dist, join(e.parentPath, e.name)).split('\\').join('/')),
+    ]);
+    const uploaded = new Map<string, string>();
+    for (const sync of syncs) {
+      const { key, cacheControl } = syncCommand(sync);
+      for (const file of files) {
+        const target = key(file);
+        if (target !== undefined) uploaded.set(target, cacheControl);
+      }
+    }
+    for (const file of files) {
+      const expected = file.startsWith(`${WEB_HASHED_ASSETS_DIR}/`) ? IMMUTABLE_CACHE : REVALIDATE_CACHE;
+      expect(uploaded.get(file), file).toBe(expected);
+    }
+    expect(files.has('icon-192.png') && files.has('sw-sync.js')).toBe(true);
+  });
+
   it("runs cdk deploy of the environment's stages with the image tag, after the images", () => {
     const all = runs(job);
     const index = all.findIndex((r) => r.includes('cdk deploy'));
@@ -179,3 +215,42 @@ describe('deploy.yml', () => {
     expect(all.findIndex((r) => r.includes('--push'))).toBeLessThan(index);
   });
 });
+
+/** Words of a shell command line (double quotes grouped, no expansion). */
+function words(line: string): string[] {
+  return [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
+}
+
+/**
+ * `aws s3 sync SRC s3://$WEB_BUCKET/PREFIX [--exclude P | --include P]… --cache-control V` as the AWS CLI applies
+ * it: the filters match the path below SRC in order, the last match decides (`*` spans folders), everything is
+ * included by default. `key(file of dist)` is the object key it lands at, undefined when the command skips it.
+ */
+function syncCommand(line: string): { key: (file: string) => string | undefined; cacheControl: string } {
+  const [, , , source, destination, ...options] = words(line);
+  const sub = relative('services/web/dist', source);
+  expect(sub.startsWith('..'), `${line}: uploads from services/web/dist`).toBe(false);
+  const prefix = /^s3:\/\/\$WEB_BUCKET\/(.*)$/.exec(destination)?.[1];
+  expect(prefix, `${line}: into the web bucket`).toBeDefined();
+  const filters: Array<{ include: boolean; pattern: RegExp }> = [];
+  let cacheControl = '';
+  for (let i = 0; i < options.length; i++) {
+    const option = options[i];
+    if (option === '--exclude' || option === '--include') {
+      const glob = options[++i]
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.');
+      filters.push({ include: option === '--include', pattern: new RegExp(`^${glob}$`) });
+    } else if (option === '--cache-control') cacheControl = options[++i];
+  }
+  expect(cacheControl, `${line}: sets Cache-Control`).not.toBe('');
+  const key = (file: string) => {
+    const below = sub === '' ? file : file.startsWith(`${sub}/`) ? file.slice(sub.length + 1) : undefined;
+    if (below === undefined) return undefined;
+    let included = true;
+    for (const f of filters) if (f.pattern.test(below)) included = f.include;
+    return included ? `${prefix}${below}` : undefined;
+  };
+  return { key, cacheControl };
+}

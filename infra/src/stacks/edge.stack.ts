@@ -1,3 +1,4 @@
+import { WEB_HASHED_ASSETS_DIR, WEB_SECURITY_HEADERS } from '@genlake/contracts/web-headers';
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -16,6 +17,19 @@ import { ORIGIN_VERIFY_HEADER, type ServicesStack } from './services.stack';
 /** Paths CloudFront sends to the ALB; everything else is the web app from S3. */
 export const API_PATH = '/api/*';
 export const GRAFANA_PATH = '/grafana*';
+/** The web app's hashed build output (cached for a year); every other file of the app is revalidated. */
+export const WEB_ASSETS_PATH = `/${WEB_HASHED_ASSETS_DIR}/*`;
+
+/** HSTS of the one DNS name: two years, its subdomains too (the ALB's origin name is HTTPS only). */
+export const HSTS_MAX_AGE = Duration.days(730);
+
+/** The headers CloudFront's security-headers block carries itself; the rest of the set go as custom headers. */
+const SECURITY_BLOCK = new Set([
+  'content-security-policy',
+  'x-content-type-options',
+  'x-frame-options',
+  'referrer-policy',
+]);
 
 export interface EdgeStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -70,6 +84,47 @@ export class EdgeStack extends Stack {
       ),
     });
 
+    // The same headers as the gateway sends with the app (@genlake/contracts/web-headers), plus HSTS.
+    const webHeaders = new cloudfront.ResponseHeadersPolicy(this, 'WebHeaders', {
+      responseHeadersPolicyName: resourceName(config, 'web-headers'),
+      comment: 'genlake web app: Content-Security-Policy, HSTS and the other security headers',
+      securityHeadersBehavior: {
+        contentSecurityPolicy: {
+          contentSecurityPolicy: WEB_SECURITY_HEADERS['content-security-policy'],
+          override: true,
+        },
+        contentTypeOptions: { override: true },
+        frameOptions: {
+          frameOption: WEB_SECURITY_HEADERS['x-frame-options'] as cloudfront.HeadersFrameOption,
+          override: true,
+        },
+        referrerPolicy: {
+          referrerPolicy: WEB_SECURITY_HEADERS['referrer-policy'] as cloudfront.HeadersReferrerPolicy,
+          override: true,
+        },
+        strictTransportSecurity: { accessControlMaxAge: HSTS_MAX_AGE, includeSubdomains: true, override: true },
+      },
+      customHeadersBehavior: {
+        customHeaders: Object.entries(WEB_SECURITY_HEADERS)
+          .filter(([header]) => !SECURITY_BLOCK.has(header))
+          .map(([header, value]) => ({ header, value, override: true })),
+      },
+    });
+
+    // index.html, the service worker, registerSW.js, the manifest and the icons: the edge asks S3 on every request
+    // (a conditional GET) and the browser revalidates (the deploy uploads them with Cache-Control: no-cache), so a
+    // deploy shows at the next load. Compressed at the edge (gzip, Brotli).
+    const revalidate = new cloudfront.CachePolicy(this, 'WebRevalidate', {
+      cachePolicyName: resourceName(config, 'web-revalidate'),
+      comment: 'genlake web app entry points: never served from the cache without asking S3',
+      minTtl: Duration.seconds(0),
+      defaultTtl: Duration.seconds(0),
+      maxTtl: Duration.days(365),
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+    });
+    const s3Origin = origins.S3BucketOrigin.withOriginAccessControl(this.webBucket);
+
     const apiOrigin = new origins.HttpOrigin(services.originDomain, {
       protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
       originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
@@ -110,15 +165,24 @@ export class EdgeStack extends Stack {
       logBucket: network.logBucket,
       logFilePrefix: 'cloudfront/',
       defaultBehavior: {
-        origin: origins.S3BucketOrigin.withOriginAccessControl(this.webBucket),
+        origin: s3Origin,
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
-        responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+        cachePolicy: revalidate,
+        responseHeadersPolicy: webHeaders,
         functionAssociations: [{ function: spaRouting, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }],
         compress: true,
       },
       additionalBehaviors: {
         [API_PATH]: toAlb,
+        // Hashed files: cached as long as their Cache-Control says (a year, immutable); no SPA routing, so a
+        // missing asset is an error, never index.html run as a script.
+        [WEB_ASSETS_PATH]: {
+          origin: s3Origin,
+          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+          cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+          responseHeadersPolicy: webHeaders,
+          compress: true,
+        },
         ...(props.grafana ? { [GRAFANA_PATH]: toAlb } : {}),
       },
     });

@@ -2,10 +2,15 @@ import { existsSync, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
+import {
+  IMMUTABLE_CACHE,
+  REVALIDATE_CACHE,
+  WEB_HASHED_ASSETS_DIR,
+  WEB_SECURITY_HEADERS,
+} from '@genlake/contracts/web-headers';
 import type { Logger } from '@genlake/kit';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { IMMUTABLE_CACHE, REVALIDATE_CACHE, WEB_SECURITY_HEADERS } from './security-headers';
 import { WEB_APP_ROUTES } from './web-app.routes';
 
 /** The gateway's own confirmation page (a button that posts the token), for when the app is not built. */
@@ -16,9 +21,7 @@ const NOT_THE_APP = /^\/(api|health|metrics)(\/|$)/;
 
 /** Cache-Control of a file of the build: hashed assets forever, everything else revalidated. */
 export function cacheControlOf(relativePath: string): string {
-  return relativePath.startsWith(`assets${sep}`) || relativePath.startsWith('assets/')
-    ? IMMUTABLE_CACHE
-    : REVALIDATE_CACHE;
+  return relativePath.split(sep).join('/').startsWith(`${WEB_HASHED_ASSETS_DIR}/`) ? IMMUTABLE_CACHE : REVALIDATE_CACHE;
 }
 
 /**
@@ -69,7 +72,7 @@ export async function serveWebApp(app: NestFastifyApplication, root: string, log
       return reply.sendFile(file);
     }
     // A missing asset is a 404, not the app: the browser would otherwise run index.html as a script.
-    if (file.startsWith('assets/') || extname(file) !== '') {
+    if (file.startsWith(`${WEB_HASHED_ASSETS_DIR}/`) || extname(file) !== '') {
       return reply.code(404).type('text/plain; charset=utf-8').header('cache-control', 'no-store').send('not found');
     }
     return reply.sendFile('index.html');
