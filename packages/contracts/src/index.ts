@@ -17,6 +17,7 @@ export type {
   UserConfirmationRequestedV1,
 } from './generated/user.confirmation-requested.v1';
 export type { UserRegisteredDataV1, UserRegisteredV1 } from './generated/user.registered.v1';
+export * from './lifecycle';
 export * from './topology';
 export {
   type AnyMessage,

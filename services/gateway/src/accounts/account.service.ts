@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { buildMessage, CATALOG } from '@genlake/contracts';
-import { context, type OutboxRepository, type TransactionSql } from '@genlake/kit';
+import { context, type OutboxRepository, outboxMessage, type TransactionSql } from '@genlake/kit';
 import { ApiError } from '../api-error';
 import { WEB_APP_ROUTES } from '../web/web-app.routes';
 import type { AccessTokenIssuer } from './access-token.issuer';
@@ -110,7 +109,7 @@ export class AccountService {
       });
       if (!user) throw new ApiError(409, 'an account with this email address exists; log in instead');
       const link = await this.newConfirmation(tx, user.id);
-      const message = buildMessage(
+      const message = outboxMessage(
         'user.registered',
         {
           userId: user.id,
@@ -121,7 +120,7 @@ export class AccountService {
         },
         { correlationId: context.correlationId() },
       );
-      await this.announce(tx, message, 'user.registered');
+      await this.outbox.add(tx, message);
       return presentAccount(user);
     });
   }
@@ -133,7 +132,7 @@ export class AccountService {
       const user = await this.accounts.findByEmail(email, tx);
       if (!user || user.email_confirmed_at) return;
       const link = await this.newConfirmation(tx, user.id);
-      const message = buildMessage(
+      const message = outboxMessage(
         'user.confirmation-requested',
         {
           userId: user.id,
@@ -143,7 +142,7 @@ export class AccountService {
         },
         { correlationId: context.correlationId() },
       );
-      await this.announce(tx, message, 'user.confirmation-requested');
+      await this.outbox.add(tx, message);
     });
   }
 
@@ -279,19 +278,5 @@ export class AccountService {
     const url = new URL(WEB_APP_ROUTES.confirm, this.settings.publicBaseUrl);
     url.searchParams.set('token', token);
     return { url: url.toString(), expiresAt };
-  }
-
-  private async announce(
-    tx: TransactionSql,
-    message: { id: string; correlationId: string },
-    type: 'user.registered' | 'user.confirmation-requested',
-  ): Promise<void> {
-    const spec = CATALOG[type];
-    await this.outbox.add(tx, {
-      id: message.id,
-      exchange: spec.exchange,
-      routingKey: spec.routingKey,
-      payload: message,
-    });
   }
 }
