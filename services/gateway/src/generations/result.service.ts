@@ -2,7 +2,7 @@ import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import type { FastifyReply } from 'fastify';
 import { csvCell } from './csv';
 import type { GenerationRepository } from './generation.repository';
-import type { LakeReader, Plain } from './lake.reader';
+import type { LakeReader } from './lake.reader';
 
 const RESULT_COLUMNS = [
   'estimate_id',
