@@ -134,7 +134,9 @@ describe('accounts and access', () => {
     // The same headers too (their names: values such as the date and the request id differ per request).
     const names = (h: Headers) => {
       const out: string[] = [];
-      h.forEach((_value, name) => out.push(name));
+      h.forEach((_value, name) => {
+        out.push(name);
+      });
       return out.sort();
     };
     expect(names(known.res.headers)).toEqual(names(fresh.res.headers));
