@@ -6,6 +6,7 @@ const __dirname = dirname(fileURLToPath(import.meta.url));
 
 // Tests import workspace packages from source, so a test never runs against a stale build.
 const alias = {
+  '@genlake/contracts/lifecycle': resolve(__dirname, 'packages/contracts/src/lifecycle.ts'),
   '@genlake/contracts/topology': resolve(__dirname, 'packages/contracts/src/topology.ts'),
   '@genlake/contracts/web-headers': resolve(__dirname, 'packages/contracts/src/web-headers.ts'),
   '@genlake/contracts': resolve(__dirname, 'packages/contracts/src/index.ts'),

@@ -3,17 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalDirStorage } from '../../packages/kit/src/storage/local-dir.storage';
-import { makeBatch, writeNdjson } from './batch.fixture';
 import { LakeCatalog, type LakeObjectStore, publishTableFile } from './catalog';
 import { type CliIo, runCli } from './cli';
 import { LakeEngine } from './duckdb';
+import { buildFixtureLake } from './lake.fixture';
 import { readResultSet } from './result.format';
 import { objectKey, tableNames } from './tables';
-import { runWorkload, WORKLOAD_TABLES } from './workload';
+import { WORKLOAD_TABLES } from './workload';
 
 const dir = mkdtempSync(join(tmpdir(), 'genlake-lake-cli-'));
 const storageDir = join(dir, 'storage');
 const store = new LocalDirStorage(storageDir);
+// buildFixtureLake(dir) writes below dir/storage, which `store` reads.
 let observations = 0;
 
 /** The same objects seen through a "remote" store: no local paths, so the catalog must download. */
@@ -51,32 +52,7 @@ async function cli(argv: string[], extra: Partial<CliIo> = {}): Promise<{ code: 
 }
 
 beforeAll(async () => {
-  const batch = makeBatch(100);
-  observations = batch.records.length;
-  const ndjsonPath = join(dir, 'batch.ndjson');
-  writeNdjson(ndjsonPath, batch.records);
-  const engine = await LakeEngine.create({ threads: 2 });
-  try {
-    const conn = await engine.connect();
-    for (const generation of [1, 2]) {
-      const out = await runWorkload(conn, {
-        ndjsonPath,
-        batchId: `batch-${generation}`,
-        complexity: generation,
-        outDir: join(dir, `gen-${generation}`),
-      });
-      for (const table of WORKLOAD_TABLES) {
-        await publishTableFile(
-          store,
-          table,
-          { dataset: 'greenhouse', date: '2026-01-01', generation },
-          out[table].localFile,
-        );
-      }
-    }
-  } finally {
-    await engine.close();
-  }
+  ({ observations } = await buildFixtureLake(dir, 100));
   // Files the catalog must ignore.
   writeFileSync(join(storageDir, 'lake', 'observations', 'README.txt'), 'not a partition');
   writeFileSync(

@@ -1,3 +1,5 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SERVICES } from '@genlake/contracts/topology';
 import { WEB_HASHED_ASSETS_DIR } from '@genlake/contracts/web-headers';
 import preact from '@preact/preset-vite';
@@ -15,7 +17,16 @@ const proxied = {
     proxy.on('proxyReq', (req) => req.removeHeader('origin')),
 };
 
+// The batch lifecycle is the contracts' TypeScript source (browser-safe); the package's build output is CommonJS.
+const CONTRACTS_ALIASES = {
+  '@genlake/contracts/lifecycle': resolve(
+    dirname(fileURLToPath(import.meta.url)),
+    '../../packages/contracts/src/lifecycle.ts',
+  ),
+};
+
 export default defineConfig({
+  resolve: { alias: CONTRACTS_ALIASES },
   plugins: [
     preact(),
     VitePWA({

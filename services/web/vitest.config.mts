@@ -9,7 +9,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 export default defineProject({
   plugins: [preact()],
   resolve: {
-    alias: { '@genlake/client': resolve(here, '../../packages/client/src/index.ts') },
+    alias: {
+      '@genlake/client': resolve(here, '../../packages/client/src/index.ts'),
+      '@genlake/contracts/lifecycle': resolve(here, '../../packages/contracts/src/lifecycle.ts'),
+    },
   },
   test: {
     name: 'web',

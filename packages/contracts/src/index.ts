@@ -21,6 +21,7 @@ export type {
   UserRegistrationAttemptedDataV1,
   UserRegistrationAttemptedV1,
 } from './generated/user.registration-attempted.v1';
+export * from './lifecycle';
 export * from './topology';
 export {
   type AnyMessage,

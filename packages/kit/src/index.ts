@@ -1,6 +1,7 @@
 export * from './config/config';
 export * from './database/database';
 export * from './database/inbox.repository';
+export * from './database/outbox.message';
 export * from './database/outbox.repository';
 export * from './http/create-app';
 export * from './http/dependency.errors';

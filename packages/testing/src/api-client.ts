@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BATCH_STATUS, type BatchStatus } from '@genlake/contracts';
 import type postgres from 'postgres';
 
 export interface BatchView {
   id: string;
   dataset: string;
-  status: 'accepted' | 'processing' | 'correcting' | 'completed';
+  status: BatchStatus;
   recordCount: number;
   generations: Array<{
     id: string;
@@ -139,7 +140,7 @@ export class GatewayClient {
       for (const id of ids) {
         if (done.has(id)) continue;
         const b = await this.batch(id);
-        if (b.status === 'completed') done.set(id, b);
+        if (b.status === BATCH_STATUS.completed) done.set(id, b);
       }
       onProgress?.(done.size);
       if (done.size === ids.length) return ids.map((id) => done.get(id)!);

@@ -7,7 +7,8 @@ import { resolveInfrastructure } from './infrastructure';
  */
 export default async function setup() {
   const infra = await resolveInfrastructure();
-  await prepareTemplate(infra.databaseUrl);
+  const template = await prepareTemplate(infra.databaseUrl);
+  process.env.GENLAKE_TEST_TEMPLATE = template.name;
   process.env.GENLAKE_TEST_DATABASE_URL = infra.databaseUrl;
   process.env.GENLAKE_TEST_RABBITMQ_URL = infra.rabbitmqUrl;
   if (infra.rabbitmqManagementUrl) process.env.GENLAKE_TEST_RABBITMQ_MANAGEMENT_URL = infra.rabbitmqManagementUrl;
@@ -17,6 +18,7 @@ export default async function setup() {
     process.env.GENLAKE_TEST_S3_SECRET_ACCESS_KEY = infra.s3SecretAccessKey;
   }
   return async () => {
+    await template.drop().catch(() => {});
     await infra.stop();
   };
 }

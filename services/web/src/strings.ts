@@ -1,3 +1,5 @@
+import type { BatchStatus } from '@genlake/contracts/lifecycle';
+
 /**
  * Every text the app shows, in one place (one catalog per language when the app is translated).
  * Texts shown during an outage never say "error" or "failed": an outage is something the app waits out.
@@ -134,7 +136,7 @@ export const strings = {
     processing: 'Processing',
     correcting: 'Correcting',
     completed: 'Completed',
-  } as Record<string, string>,
+  } satisfies Record<BatchStatus, string> as Record<string, string>,
   table: {
     title: (table: string) => `Table ${table}`,
     search: 'Search text columns',

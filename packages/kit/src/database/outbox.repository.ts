@@ -1,12 +1,5 @@
 import type { Sql, TransactionSql } from './database';
-
-export interface OutboxMessage {
-  id: string;
-  exchange: string;
-  routingKey: string;
-  payload: unknown;
-  headers?: Record<string, string>;
-}
+import { insertOutbox, type OutboxMessage } from './outbox.message';
 
 export interface PendingOutboxRow {
   id: string;
@@ -22,10 +15,7 @@ export class OutboxRepository {
   constructor(private readonly sql: Sql) {}
 
   async add(tx: TransactionSql | Sql, message: OutboxMessage): Promise<void> {
-    await tx`
-      insert into outbox (id, exchange, routing_key, payload, headers)
-      values (${message.id}, ${message.exchange}, ${message.routingKey},
-              ${tx.json(message.payload as never)}, ${tx.json((message.headers ?? {}) as never)})`;
+    await insertOutbox(tx, [message]);
   }
 
   /**

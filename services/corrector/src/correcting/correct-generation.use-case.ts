@@ -1,11 +1,12 @@
 import { join } from 'node:path';
-import { buildMessage, CATALOG, type GenerationProducedV1, QUEUES } from '@genlake/contracts';
+import { BATCH_STATUS, type GenerationProducedV1, QUEUES } from '@genlake/contracts';
 import {
   context,
   DeferError,
   type LocalObjectCache,
   type Logger,
   type ObjectStorage,
+  outboxMessage,
   PermanentError,
 } from '@genlake/kit';
 import { type LakeEngine, objectKey, readTableSql } from '@genlake/lake';
@@ -45,7 +46,7 @@ export class CorrectGeneration {
     if (!processed) throw new PermanentError(`generation ${message.data.generationId} does not exist`);
     context.annotate({ batchId: processed.batch_id });
     if (processed.status !== 'complete') throw new PermanentError(`generation ${processed.id} is not complete`);
-    if (processed.batch_status === 'completed') {
+    if (processed.batch_status === BATCH_STATUS.completed) {
       await this.repo.acknowledgeOnly(CORRECTOR_CONSUMER, messageId);
       return 'duplicate';
     }
@@ -140,9 +141,8 @@ export class CorrectGeneration {
         manifest.push({ table, key, rows: written.rows, bytes: written.bytes, sha256: written.sha256 });
       }
       const usedGenerations = [...new Set(history.map((h) => h.number))].sort((a, b) => a - b);
-      const spec = CATALOG['batch.completed'];
       const completedAt = new Date().toISOString();
-      const announcement = buildMessage(
+      const announcement = outboxMessage(
         'batch.completed',
         {
           batchId: processed.batch_id,
@@ -166,12 +166,7 @@ export class CorrectGeneration {
         usedGenerations,
         files: manifest,
         stats: { estimates: current.length, corrections: result.corrections.length, millis: Date.now() - started },
-        announcement: {
-          id: announcement.id,
-          exchange: spec.exchange,
-          routingKey: spec.routingKey,
-          payload: announcement,
-        },
+        announcement,
       });
       this.logger.info(
         { generation: processed.number, dataset: processed.dataset, corrections: result.corrections.length },

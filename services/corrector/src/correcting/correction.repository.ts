@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { BATCH_STATUS, type BatchStatus, statusesBefore } from '@genlake/contracts';
 import type { InboxRepository, OutboxMessage, OutboxRepository, Sql } from '@genlake/kit';
 
 export interface ProcessedGeneration {
@@ -7,7 +8,7 @@ export interface ProcessedGeneration {
   dataset: string;
   owner_id: string;
   batch_id: string;
-  batch_status: string;
+  batch_status: BatchStatus;
   record_count: number;
   number: number;
   status: string;
@@ -109,9 +110,10 @@ export class CorrectionRepository {
         update generations set status = 'complete', completed_at = now(), used_generations = ${input.usedGenerations}::int[],
                stats = ${tx.json(input.stats as never)}
         where id = ${input.generationId}`;
+      const completed = BATCH_STATUS.completed;
       await tx`
-        update batches set status = 'completed', completed_at = now(), updated_at = now()
-        where id = ${input.batchId} and status <> 'completed'`;
+        update batches set status = ${completed}, completed_at = now(), updated_at = now()
+        where id = ${input.batchId} and status = any(${statusesBefore(completed)}::text[])`;
       await this.outbox.add(tx, input.announcement);
       return true;
     });

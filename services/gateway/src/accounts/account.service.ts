@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { buildMessage, CATALOG } from '@genlake/contracts';
-import { context, type OutboxRepository, type TransactionSql } from '@genlake/kit';
+import { context, type OutboxRepository, outboxMessage, type TransactionSql } from '@genlake/kit';
 import { ApiError } from '../api-error';
 import { WEB_APP_ROUTES } from '../web/web-app.routes';
 import type { AccessTokenIssuer } from './access-token.issuer';
@@ -129,16 +128,16 @@ export class AccountService {
       if (!user) {
         const owner = await this.accounts.findByEmail(credentials.email, tx);
         if (!owner) return; // deleted in between: nobody to tell
-        const message = buildMessage(
+        const message = outboxMessage(
           'user.registration-attempted',
           { userId: owner.id, email: owner.email, attemptedAt: new Date().toISOString() },
           { correlationId: context.correlationId() },
         );
-        await this.announce(tx, message, 'user.registration-attempted');
+        await this.outbox.add(tx, message);
         return;
       }
       const link = await this.newConfirmation(tx, user.id);
-      const message = buildMessage(
+      const message = outboxMessage(
         'user.registered',
         {
           userId: user.id,
@@ -149,7 +148,7 @@ export class AccountService {
         },
         { correlationId: context.correlationId() },
       );
-      await this.announce(tx, message, 'user.registered');
+      await this.outbox.add(tx, message);
     });
     return REGISTRATION_ANSWER;
   }
@@ -161,7 +160,7 @@ export class AccountService {
       const user = await this.accounts.findByEmail(email, tx);
       if (!user || user.email_confirmed_at) return;
       const link = await this.newConfirmation(tx, user.id);
-      const message = buildMessage(
+      const message = outboxMessage(
         'user.confirmation-requested',
         {
           userId: user.id,
@@ -171,7 +170,7 @@ export class AccountService {
         },
         { correlationId: context.correlationId() },
       );
-      await this.announce(tx, message, 'user.confirmation-requested');
+      await this.outbox.add(tx, message);
     });
   }
 
@@ -307,19 +306,5 @@ export class AccountService {
     const url = new URL(WEB_APP_ROUTES.confirm, this.settings.publicBaseUrl);
     url.searchParams.set('token', token);
     return { url: url.toString(), expiresAt };
-  }
-
-  private async announce(
-    tx: TransactionSql,
-    message: { id: string; correlationId: string },
-    type: 'user.registered' | 'user.confirmation-requested' | 'user.registration-attempted',
-  ): Promise<void> {
-    const spec = CATALOG[type];
-    await this.outbox.add(tx, {
-      id: message.id,
-      exchange: spec.exchange,
-      routingKey: spec.routingKey,
-      payload: message,
-    });
   }
 }

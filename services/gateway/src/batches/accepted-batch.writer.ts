@@ -1,4 +1,4 @@
-import type { OutboxMessage, Sql } from '@genlake/kit';
+import { insertOutbox, type OutboxMessage, type Sql } from '@genlake/kit';
 import type { BatchRepository, NewBatch } from './batch.repository';
 
 interface Pending {
@@ -69,15 +69,10 @@ export class AcceptedBatchWriter {
           b.payload.kind === 'inline' ? [{ batch_id: b.id, body: b.payload.body }] : [],
         );
         if (inline.length) await tx`insert into batch_payloads ${tx(inline)}`;
-        await tx`insert into outbox ${tx(
-          group.map(({ announcement: a }) => ({
-            id: a.id,
-            exchange: a.exchange,
-            routing_key: a.routingKey,
-            payload: tx.json(a.payload as never),
-            headers: tx.json((a.headers ?? {}) as never),
-          })),
-        )}`;
+        await insertOutbox(
+          tx,
+          group.map((p) => p.announcement),
+        );
       });
     } catch {
       for (const p of group) await this.single.insertAccepted(p.batch, p.announcement).then(p.resolve, p.reject);

@@ -1,3 +1,4 @@
+import { BATCH_STATUS } from '@genlake/contracts';
 import { Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AccountService } from '../accounts/account.service';
@@ -100,7 +101,7 @@ export class BatchController {
       if (closed || batch.status === lastStatus) return;
       lastStatus = batch.status;
       raw.write(`event: status\nid: ${batch.status}\ndata: ${JSON.stringify(batch)}\n\n`);
-      if (batch.status === 'completed') finish();
+      if (batch.status === BATCH_STATUS.completed) finish();
     };
     const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
     const finish = () => {
@@ -142,7 +143,7 @@ export class BatchController {
           ? 'csv'
           : 'json');
     if (!['json', 'csv', 'arrow'].includes(wanted)) throw ApiError.badRequest('format must be json, csv or arrow');
-    if (batch.status !== 'completed') {
+    if (batch.status !== BATCH_STATUS.completed) {
       throw new ApiError(409, `batch ${batch.id} is ${batch.status}; its result exists once it is completed`);
     }
     const corrected = batch.generations.find((g) => g.stage === 'corrected');

@@ -1,11 +1,11 @@
+import { BATCH_STATUSES, isBatchStatus } from '@genlake/contracts';
 import { ApiError } from '../api-error';
 import { decodeTimeKey, encodeTimeKey } from '../paging/keyset.cursor';
 import { presentBatch } from './batch.presenter';
-import type { BatchRepository, BatchStatus } from './batch.repository';
+import type { BatchRepository } from './batch.repository';
 import { checkDataset } from './batch.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const STATUSES: BatchStatus[] = ['accepted', 'processing', 'correcting', 'completed'];
 
 export function checkUuid(id: string, what: string): string {
   if (!UUID.test(id)) throw ApiError.badRequest(`${what} must be a UUID`);
@@ -34,8 +34,8 @@ export class BatchQuery {
     const unknown = Object.keys(query).filter((k) => !['dataset', 'status', 'limit', 'cursor'].includes(k));
     if (unknown.length) throw ApiError.badRequest(`unknown query parameter(s): ${unknown.join(', ')}`);
     if (query.dataset !== undefined) checkDataset(query.dataset);
-    if (query.status !== undefined && !STATUSES.includes(query.status as BatchStatus)) {
-      throw ApiError.badRequest(`status must be one of ${STATUSES.join(', ')}`);
+    if (query.status !== undefined && !isBatchStatus(query.status)) {
+      throw ApiError.badRequest(`status must be one of ${BATCH_STATUSES.join(', ')}`);
     }
     const limit = query.limit === undefined ? 50 : Number(query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 500)
@@ -43,7 +43,7 @@ export class BatchQuery {
     const rows = await this.batches.list({
       ownerId,
       dataset: query.dataset,
-      status: query.status as BatchStatus | undefined,
+      status: query.status,
       limit: limit + 1,
       after: query.cursor ? decodeTimeKey(query.cursor) : undefined,
     });

@@ -1,7 +1,6 @@
-import type { OutboxMessage, Sql } from '@genlake/kit';
+import type { BatchStatus } from '@genlake/contracts';
+import { insertOutbox, type OutboxMessage, type Sql } from '@genlake/kit';
 import { beforeTimeKey, epochMicros, type TimeKey } from '../paging/keyset.cursor';
-
-export type BatchStatus = 'accepted' | 'processing' | 'correcting' | 'completed';
 
 export interface DatasetRow {
   id: string;
@@ -123,10 +122,7 @@ export class BatchRepository {
                 ${batch.contentHash}, ${batch.idempotencyKey}, ${batch.correlationId})
         returning id)
       ${inlineInsert},
-      announced as (
-        insert into outbox (id, exchange, routing_key, payload, headers)
-        select ${announcement.id}, ${announcement.exchange}, ${announcement.routingKey},
-               ${sql.json(announcement.payload as never)}, ${sql.json((announcement.headers ?? {}) as never)} from created)
+      announced as (${insertOutbox(sql, [announcement])})
       select id from created`;
   }
 

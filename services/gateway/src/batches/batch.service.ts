@@ -3,8 +3,8 @@ import { createWriteStream } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Readable, Writable } from 'node:stream';
-import { buildMessage, CATALOG } from '@genlake/contracts';
-import { context, isUniqueViolation, type ObjectStorage } from '@genlake/kit';
+import { BATCH_STATUS } from '@genlake/contracts';
+import { context, isUniqueViolation, type ObjectStorage, outboxMessage } from '@genlake/kit';
 import { ApiError } from '../api-error';
 import type { GatewayConfig } from '../config';
 import { BatchIngestor, type IngestResult } from '../ingest/batch.ingestor';
@@ -139,7 +139,7 @@ export class BatchService {
       }
       const correlationId = context.correlationId();
       context.annotate({ batchId });
-      const message = buildMessage(
+      const announcement = outboxMessage(
         'batch.accepted',
         {
           batchId,
@@ -155,7 +155,6 @@ export class BatchService {
         },
         { correlationId },
       );
-      const spec = CATALOG['batch.accepted'];
       try {
         await this.writer.write(
           {
@@ -172,7 +171,7 @@ export class BatchService {
             idempotencyKey: cmd.idempotencyKey ?? null,
             correlationId,
           },
-          { id: message.id, exchange: spec.exchange, routingKey: spec.routingKey, payload: message },
+          announcement,
         );
       } catch (err) {
         if (cmd.idempotencyKey && isUniqueViolation(err)) {
@@ -181,7 +180,7 @@ export class BatchService {
         }
         throw err;
       }
-      return { batch: { id: batchId, status: 'accepted' }, replayed: false };
+      return { batch: { id: batchId, status: BATCH_STATUS.accepted }, replayed: false };
     } finally {
       if (tempFile) await rm(tempFile, { force: true });
     }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { BATCH_STATUS, type BatchStatus, statusesBefore } from '@genlake/contracts';
 import type { InboxRepository, OutboxMessage, OutboxRepository, Sql } from '@genlake/kit';
 
 export interface BatchToProcess {
@@ -6,7 +7,7 @@ export interface BatchToProcess {
   dataset_id: string;
   dataset: string;
   owner_id: string;
-  status: string;
+  status: BatchStatus;
   record_count: number;
   options: { complexity: number };
   payload_kind: 'inline' | 'object';
@@ -70,9 +71,10 @@ export class BatchProcessingRepository {
           values (${randomUUID()}, ${batch.dataset_id}, ${batch.id}, ${ds.n}, 'processed', (now() at time zone 'utc')::date)
           returning id, number, to_char(partition_date, 'YYYY-MM-DD') as "partitionDate", status`;
       }
+      const processing = BATCH_STATUS.processing;
       await tx`
-        update batches set status = 'processing', processing_at = coalesce(processing_at, now()), updated_at = now()
-        where id = ${batch.id} and status = 'accepted'`;
+        update batches set status = ${processing}, processing_at = coalesce(processing_at, now()), updated_at = now()
+        where id = ${batch.id} and status = any(${statusesBefore(processing)}::text[])`;
       return generation;
     });
   }
@@ -105,9 +107,10 @@ export class BatchProcessingRepository {
       await tx`
         update generations set status = 'complete', completed_at = now(), stats = ${tx.json(input.stats as never)}
         where id = ${input.generationId}`;
+      const correcting = BATCH_STATUS.correcting;
       await tx`
-        update batches set status = 'correcting', correcting_at = now(), updated_at = now()
-        where id = ${input.batchId} and status in ('accepted', 'processing')`;
+        update batches set status = ${correcting}, correcting_at = now(), updated_at = now()
+        where id = ${input.batchId} and status = any(${statusesBefore(correcting)}::text[])`;
       await this.outbox.add(tx, input.announcement);
       return true;
     });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { type BatchAcceptedV1, buildMessage, CATALOG, QUEUES } from '@genlake/contracts';
-import { context, type Logger, type ObjectStorage, PermanentError } from '@genlake/kit';
+import { BATCH_STATUS, type BatchAcceptedV1, hasReached, QUEUES } from '@genlake/contracts';
+import { context, type Logger, type ObjectStorage, outboxMessage, PermanentError } from '@genlake/kit';
 import { type LakeEngine, objectKey, runWorkload, WORKLOAD_TABLES, WorkloadInputError } from '@genlake/lake';
 import type { BatchProcessingRepository, ManifestEntry } from './batch-processing.repository';
 import type { PayloadRepository } from './payload.repository';
@@ -28,7 +28,7 @@ export class ProcessBatch {
     context.annotate({ batchId });
     const batch = await this.batches.findBatch(batchId);
     if (!batch) throw new PermanentError(`batch ${batchId} does not exist`);
-    if (batch.status === 'correcting' || batch.status === 'completed') {
+    if (hasReached(batch.status, BATCH_STATUS.correcting)) {
       await this.batches.acknowledgeOnly(PROCESSOR_CONSUMER, messageId);
       return 'duplicate';
     }
@@ -59,8 +59,7 @@ export class ProcessBatch {
         files.push({ table, key, rows: file.rows, bytes: file.bytes, sha256: file.sha256 });
       }
       const tables = Object.fromEntries(files.map((f) => [f.table, { rows: f.rows, files: 1 }]));
-      const spec = CATALOG['generation.produced'];
-      const announcement = buildMessage(
+      const announcement = outboxMessage(
         'generation.produced',
         {
           generationId: generation.id,
@@ -82,12 +81,7 @@ export class ProcessBatch {
         generationId: generation.id,
         files,
         stats: { records: batch.record_count, millis: Date.now() - started },
-        announcement: {
-          id: announcement.id,
-          exchange: spec.exchange,
-          routingKey: spec.routingKey,
-          payload: announcement,
-        },
+        announcement,
       });
       this.logger.info(
         {

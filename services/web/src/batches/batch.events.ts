@@ -5,6 +5,7 @@
  * and reconnects with the new token.
  */
 import type { Batch } from '@genlake/client';
+import { BATCH_STATUS } from '@genlake/contracts/lifecycle';
 import { EventStreamContentType, fetchEventSource } from '@microsoft/fetch-event-source';
 
 class Reconnect extends Error {}
@@ -36,7 +37,7 @@ export async function followBatch(id: string, options: FollowOptions): Promise<v
         onmessage(event) {
           if (event.event !== 'status' || !event.data) return;
           const batch = JSON.parse(event.data) as Batch;
-          if (batch.status === 'completed') completed = true;
+          if (batch.status === BATCH_STATUS.completed) completed = true;
           options.onBatch(batch);
         },
         onerror(error) {

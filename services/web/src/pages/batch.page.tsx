@@ -1,4 +1,5 @@
 import type { Batch } from '@genlake/client';
+import { BATCH_STATUS, BATCH_STATUSES, type BatchStatus } from '@genlake/contracts/lifecycle';
 import { useEffect, useState } from 'preact/hooks';
 import { api, authed, type ReadFailure, readFailure } from '../api';
 import { session } from '../auth/session';
@@ -7,12 +8,14 @@ import { ReadProblem } from '../components/calm';
 import { downloadFile } from '../downloads';
 import { strings } from '../strings';
 
-const stages = [
-  ['accepted', 'createdAt'],
-  ['processing', 'processingAt'],
-  ['correcting', 'correctingAt'],
-  ['completed', 'completedAt'],
-] as const;
+/** When the batch reached each status (the API's field). */
+const since: Record<BatchStatus, keyof Batch & `${string}At`> = {
+  accepted: 'createdAt',
+  processing: 'processingAt',
+  correcting: 'correctingAt',
+  completed: 'completedAt',
+};
+const stages = BATCH_STATUSES.map((status) => [status, since[status]] as const);
 
 const time = (at: string | null | undefined) => (at ? new Date(at).toLocaleString() : '–');
 
@@ -51,7 +54,7 @@ export function BatchPage({ id }: { id: string }) {
       </section>
     );
   }
-  const completed = batch.status === 'completed';
+  const completed = batch.status === BATCH_STATUS.completed;
   return (
     <section class="card">
       <h1>

@@ -1,4 +1,5 @@
 import type { Batch, BatchStatus } from '@genlake/client';
+import { BATCH_STATUSES } from '@genlake/contracts/lifecycle';
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, authed, type ReadFailure, readFailure } from '../api';
@@ -6,7 +7,6 @@ import { ReadProblem } from '../components/calm';
 import { OutboxList } from '../components/outbox-list';
 import { strings } from '../strings';
 
-const statuses: BatchStatus[] = ['accepted', 'processing', 'correcting', 'completed'];
 const OUTAGE_RETRY_MS = 5_000;
 
 export function BatchesPage() {
@@ -87,7 +87,7 @@ export function BatchesPage() {
           <label for="filter-status">{strings.batches.status}</label>
           <select id="filter-status" name="status" value={status}>
             <option value="">{strings.batches.anyStatus}</option>
-            {statuses.map((s) => (
+            {BATCH_STATUSES.map((s) => (
               <option key={s} value={s}>
                 {strings.statuses[s]}
               </option>
