@@ -25,7 +25,8 @@ RUN npx turbo run build && npm prune --omit=dev
 
 FROM ${NODE_IMAGE}
 ARG SERVICE
-ENV NODE_ENV=production SERVICE=${SERVICE} WORK_DIR=/tmp/genlake
+# HOST=0.0.0.0: in a container the service is reached from outside it (outside one it listens on 127.0.0.1).
+ENV NODE_ENV=production SERVICE=${SERVICE} WORK_DIR=/tmp/genlake HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build --chown=node:node /repo /app
 USER node

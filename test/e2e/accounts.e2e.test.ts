@@ -116,12 +116,55 @@ describe('accounts and access', () => {
       email: 'long@example.com',
       password: 'correct horse battery staple '.repeat(4),
     });
-    expect(long.status).toBe(201);
-    const again = await anonymous.postJson('/api/auth/register', {
-      email: 'LONG@example.com',
-      password: 'another fine passphrase',
-    });
-    expect(again.status).toBe(409);
+    expect(long.status).toBe(202);
+  });
+
+  it('answers a registration for a known address exactly as for a new one, and warns the owner instead', async () => {
+    const register = async (email: string) => {
+      const started = performance.now();
+      const res = await anonymous.postJson('/api/auth/register', { email, password: 'another fine passphrase' });
+      return { res, ms: performance.now() - started };
+    };
+    const fresh = await register(`fresh-${randomUUID()}@example.com`);
+    const known = await register('LONG@example.com');
+    expect(fresh.res.status).toBe(202);
+    expect(known.res.status).toBe(fresh.res.status);
+    expect(known.res.text).toBe(fresh.res.text);
+    expect(known.res.body).toEqual({ message: expect.stringMatching(/check your email/) });
+    // The same headers too (their names: values such as the date and the request id differ per request).
+    const names = (h: Headers) => {
+      const out: string[] = [];
+      h.forEach((_value, name) => {
+        out.push(name);
+      });
+      return out.sort();
+    };
+    expect(names(known.res.headers)).toEqual(names(fresh.res.headers));
+
+    // No second account; the existing one is untouched; the owner is told (user.registration-attempted, no secret).
+    const accounts = await sql<{ id: string; password_hash: string }[]>`
+      select id, password_hash from users where lower(email) = 'long@example.com'`;
+    expect(accounts).toHaveLength(1);
+    const [attempt] = await sql<{ payload: { data: Record<string, unknown> } }[]>`
+      select payload from outbox where routing_key = 'user.registration-attempted'
+      and payload->'data'->>'userId' = ${accounts[0].id}`;
+    expect(Object.keys(attempt.payload.data).sort()).toEqual(['attemptedAt', 'email', 'userId']);
+    expect(attempt.payload.data.email).toBe('long@example.com');
+    const [registered] = await sql<{ n: number }[]>`
+      select count(*)::int as n from outbox where routing_key = 'user.registered'
+      and payload->'data'->>'userId' = ${accounts[0].id}`;
+    expect(registered.n).toBe(1);
+
+    // The password is hashed for a known address too, so the time does not tell either: the fastest of a few
+    // answers for a known address is not much faster than the fastest for new ones (without hashing it would be a
+    // small fraction of it).
+    const times = { fresh: [fresh.ms], known: [known.ms] };
+    for (let i = 0; i < 4; i++) {
+      times.fresh.push((await register(`fresh-${randomUUID()}@example.com`)).ms);
+      times.known.push((await register('long@example.com')).ms);
+    }
+    const fastest = (xs: number[]) => Math.min(...xs);
+    expect(fastest(times.known), JSON.stringify(times)).toBeGreaterThan(0.4 * fastest(times.fresh));
   });
 
   it('stores an Argon2id hash with the OWASP parameters, never the password', async () => {
@@ -385,16 +428,40 @@ describe('accounts and access', () => {
     const message = { id: randomUUID(), type: 'batch.accepted', marker: randomUUID() };
     const letterId = randomUUID();
     const brokenId = randomUUID();
+    const secretId = randomUUID();
+    // A dead user.registered: its confirmation link still works, so operators are shown it without the token.
+    const secret = 'Lm4Nb6Vc8Xz0Aq2Ws4Ed6Rf8Tg0Yh2UpQ7sK1dE3fG';
+    const registered = {
+      id: randomUUID(),
+      type: 'user.registered',
+      data: { email: 'dead@example.com', confirmationUrl: `https://genlake.example/confirm?token=${secret}` },
+    };
     await sql`insert into dead_letters (id, queue, message_id, message_type, correlation_id, reason, attempts, body)
       values (${letterId}, ${queue}, ${message.id}, 'batch.accepted', 'corr-1', 'failed 5 times; last error: boom', 5,
               ${JSON.stringify(message)}),
-             (${brokenId}, ${queue}, 'm2', null, null, 'message body is not valid JSON', 1, '{oops')`;
+             (${brokenId}, ${queue}, 'm2', null, null, 'message body is not valid JSON', 1, '{oops'),
+             (${secretId}, ${QUEUES.notifierMail}, ${registered.id}, 'user.registered', 'corr-3',
+              ${`failed 3 times; last error: 554 refused mail with https://genlake.example/confirm?token=${secret}`}, 3,
+              ${JSON.stringify(registered)})`;
     try {
       const list = await operator.get<{ items: Array<{ id: string; reason: string }> }>('/api/dead-letters');
       expect(list.status).toBe(200);
-      expect(list.body.items.map((i) => i.id).sort()).toEqual([letterId, brokenId].sort());
+      expect(list.body.items.map((i) => i.id).sort()).toEqual([letterId, brokenId, secretId].sort());
+      expect(JSON.stringify(list.body)).not.toContain(secret);
       const one = await operator.get<{ message: unknown; reason: string }>(`/api/dead-letters/${letterId}`);
       expect(one.body.message).toEqual(message);
+      const hidden = await operator.get<{ message: typeof registered; reason: string }>(
+        `/api/dead-letters/${secretId}`,
+      );
+      expect(JSON.stringify(hidden.body)).not.toContain(secret);
+      expect(hidden.body.message.data).toEqual({
+        email: 'dead@example.com',
+        confirmationUrl: 'https://genlake.example/confirm?token=[redacted]',
+      });
+      expect(hidden.body.reason).toContain('token=[redacted]');
+      // The stored message keeps the token: a replay sends the message as it was.
+      const [stored] = await sql<{ body: string }[]>`select body from dead_letters where id = ${secretId}`;
+      expect(stored.body).toContain(secret);
       expect((await operator.get(`/api/dead-letters/${randomUUID()}`)).status).toBe(404);
       expect((await operator.get('/api/dead-letters/not-a-uuid')).status).toBe(400);
       expect((await operator.get('/api/dead-letters?queue=nope')).status).toBe(400);
@@ -405,6 +472,11 @@ describe('accounts and access', () => {
       expect(await runDeadLettersCli(['list'], listed.io)).toBe(0);
       expect(listed.out()).toContain(letterId);
       expect(listed.out()).toContain('failed 5 times');
+      expect(listed.out()).not.toContain(secret);
+      const shown = cliIo(env);
+      expect(await runDeadLettersCli(['show', secretId], shown.io), shown.err()).toBe(0);
+      expect(shown.out()).toContain('"confirmationUrl": "https://genlake.example/confirm?token=[redacted]"');
+      expect(shown.out()).not.toContain(secret);
       const replayed = cliIo(env);
       expect(await runDeadLettersCli(['replay', letterId], replayed.io), replayed.err()).toBe(0);
       expect(replayed.out()).toContain(`replayed ${letterId} to ${queue}`);

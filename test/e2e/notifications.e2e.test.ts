@@ -77,8 +77,9 @@ describe('accounts, mail and the CRM end to end', () => {
     const email = `e2e-${Date.now()}@example.com`;
     const password = 'an end to end passphrase';
     const registered = await client.postJson('/api/auth/register', { email, password, notifyOnBatchCompleted: true });
-    expect(registered.status).toBe(201);
-    const userId = String(registered.body.id);
+    expect(registered.status).toBe(202);
+    const [account] = await sql<{ id: string }[]>`select id from users where email = ${email}`;
+    const userId = account.id;
 
     // The confirmation email, through SMTP, with a link to the public address.
     const [confirmation] = await until('the confirmation email', () => {
@@ -88,6 +89,24 @@ describe('accounts, mail and the CRM end to end', () => {
     const link = /https:\/\/genlake\.example\/confirm\?token=[A-Za-z0-9_-]+/.exec(confirmation.Text)?.[0];
     expect(link, confirmation.Text).toBeDefined();
     const token = new URL(link!).searchParams.get('token');
+
+    // Registering the address again answers exactly the same, creates nothing, and warns the owner by email.
+    const again = await client.postJson('/api/auth/register', {
+      email: email.toUpperCase(),
+      password: 'somebody else trying',
+    });
+    expect(again.status).toBe(202);
+    expect(again.text).toBe(registered.text);
+    const warning = await until('the warning email', () =>
+      mail.messagesTo(email).find((m) => m.Subject.includes('tried to register')),
+    );
+    expect(warning.Text).toContain(`Someone tried to create a genlake account with ${email}`);
+    expect(warning.Text).toContain('https://genlake.example/login');
+    expect(warning.Text).not.toMatch(/token=/);
+    const [accounts] = await sql<
+      { n: number }[]
+    >`select count(*)::int as n from users where lower(email) = lower(${email})`;
+    expect(accounts.n).toBe(1);
 
     // Log in before confirming: reading works, submitting does not.
     const login = await client.postJson('/api/auth/login', { email, password });
@@ -106,7 +125,7 @@ describe('accounts, mail and the CRM end to end', () => {
       mail.messagesTo(email).find((m) => m.Text.includes(batchId)),
     );
     expect(done.Text).toContain(`https://genlake.example/batches/${batchId}`);
-    expect(mail.messagesTo(email)).toHaveLength(2);
+    expect(mail.messagesTo(email)).toHaveLength(3); // the confirmation, the warning, the batch
 
     // The CRM got the new user, then the batch: once each, in that order.
     const events = await until('both CRM events', () => {

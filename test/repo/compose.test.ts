@@ -108,6 +108,17 @@ describe('compose.yaml', () => {
     }
   });
 
+  it('makes every container built from the Dockerfile listen on 0.0.0.0 (they default to 127.0.0.1)', () => {
+    const built = services.filter(([, service]) => service.build?.args?.SERVICE);
+    expect(built.map(([name]) => name)).toEqual(expect.arrayContaining([...Object.keys(schemas), 'crm-stub']));
+    for (const [name, service] of built) expect(service.environment?.HOST, name).toBe('0.0.0.0');
+    for (const [name, schema] of Object.entries(schemas)) {
+      const { HOST: _host, ...withoutHost } = compose.services[name].environment ?? {};
+      expect((parseConfig(schema, withoutHost) as { HOST: string }).HOST, name).toBe('127.0.0.1');
+      expect(() => parseConfig(schema, { ...withoutHost, HOST: 'not a host!' }), name).toThrow(/HOST: must be an IP/);
+    }
+  });
+
   it('only depends on services it defines', () => {
     for (const [name, service] of services) {
       for (const dep of dependsOn(service)) expect(compose.services[dep], `${name} → ${dep}`).toBeDefined();

@@ -55,6 +55,7 @@ describe('catalog', () => {
       'batch.completed',
       'user.registered',
       'user.confirmation-requested',
+      'user.registration-attempted',
     ]);
     for (const entry of Object.values(CATALOG)) {
       expect(entry.routingKey).toBe(entry.type);
@@ -97,6 +98,10 @@ describe('catalog', () => {
       producer: 'gateway',
       consumers: [{ service: 'notifier', queue: 'notifier.mail' }],
     });
+    expect(CATALOG['user.registration-attempted']).toMatchObject({
+      producer: 'gateway',
+      consumers: [{ service: 'notifier', queue: 'notifier.mail' }],
+    });
   });
 
   it('gathers the message types of a queue bound to several of them', () => {
@@ -117,8 +122,13 @@ describe('catalog', () => {
     expect(bindingsOfQueue(QUEUES.notifierMail)).toEqual({
       queue: 'notifier.mail',
       service: 'notifier',
-      messageTypes: ['batch.completed', 'user.registered', 'user.confirmation-requested'],
-      routingKeys: ['batch.completed', 'user.registered', 'user.confirmation-requested'],
+      messageTypes: [
+        'batch.completed',
+        'user.registered',
+        'user.confirmation-requested',
+        'user.registration-attempted',
+      ],
+      routingKeys: ['batch.completed', 'user.registered', 'user.confirmation-requested', 'user.registration-attempted'],
       queueOptions: {},
       retry: NOTIFICATION_RETRY,
     });

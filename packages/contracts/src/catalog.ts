@@ -21,7 +21,7 @@ export const QUEUES = {
   correctorGenerationProduced: 'corrector.generation-produced',
   /** The notifier's CRM reports (user.registered, batch.completed): one queue, so a user's events stay in order. */
   notifierCrm: 'notifier.crm',
-  /** The notifier's emails (user.registered, user.confirmation-requested, batch.completed). */
+  /** The notifier's emails (user.registered, user.confirmation-requested, user.registration-attempted, batch.completed). */
   notifierMail: 'notifier.mail',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -129,6 +129,14 @@ export const CATALOG = {
   'user.registered': entry('user.registered', 1, 'gateway', [NOTIFIER_CRM, NOTIFIER_MAIL], [], NOTIFICATION_RETRY),
   'user.confirmation-requested': entry(
     'user.confirmation-requested',
+    1,
+    'gateway',
+    [NOTIFIER_MAIL],
+    [],
+    NOTIFICATION_RETRY,
+  ),
+  'user.registration-attempted': entry(
+    'user.registration-attempted',
     1,
     'gateway',
     [NOTIFIER_MAIL],

@@ -34,6 +34,10 @@ const EXPECTED_ERRORS: Record<string, string> = {
   'user.confirmation-requested.v1/invalid/registered-at.json':
     "/data: must NOT have additional properties ('registeredAt')",
   'user.confirmation-requested.v1/invalid/user-id-not-uuid.json': '/data/userId: must match format "uuid"',
+  'user.registration-attempted.v1/invalid/missing-attempted-at.json':
+    "/data: must have required property 'attemptedAt'",
+  'user.registration-attempted.v1/invalid/with-confirmation-url.json':
+    "/data: must NOT have additional properties ('confirmationUrl')",
   'generation.produced.v1/invalid/bad-partition-date.json': '/data/partitionDate: must match format "date"',
   'generation.produced.v1/invalid/bad-table-name.json': "/data/tables: property name 'Estimates-V2' must match pattern",
   'generation.produced.v1/invalid/missing-generation-id.json': "/data: must have required property 'generationId'",

@@ -17,6 +17,10 @@ export type {
   UserConfirmationRequestedV1,
 } from './generated/user.confirmation-requested.v1';
 export type { UserRegisteredDataV1, UserRegisteredV1 } from './generated/user.registered.v1';
+export type {
+  UserRegistrationAttemptedDataV1,
+  UserRegistrationAttemptedV1,
+} from './generated/user.registration-attempted.v1';
 export * from './lifecycle';
 export * from './topology';
 export {

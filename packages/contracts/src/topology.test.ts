@@ -24,7 +24,7 @@ describe('service topology', () => {
   it('derives the queues each service consumes and the messages it produces from the catalog', () => {
     expect(serviceTopology('gateway')).toMatchObject({
       consumes: [],
-      produces: ['batch.accepted', 'user.registered', 'user.confirmation-requested'],
+      produces: ['batch.accepted', 'user.registered', 'user.confirmation-requested', 'user.registration-attempted'],
       feeds: [QUEUES.processorBatchAccepted, QUEUES.notifierCrm, QUEUES.notifierMail],
     });
     expect(serviceTopology('processor')).toMatchObject({

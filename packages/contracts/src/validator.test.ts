@@ -64,6 +64,11 @@ const DATA: { [T in MessageType]: MessageData<T> } = {
     confirmationUrl: 'https://genlake.example.com/api/auth/confirm?token=def',
     confirmationExpiresAt: '2025-03-15T09:27:31.770Z',
   },
+  'user.registration-attempted': {
+    userId: '8d0e6f8a-4f4b-4b8e-9d6c-3a1f2e5b7c90',
+    email: 'ada@example.com',
+    attemptedAt: '2025-03-15T09:27:31.770Z',
+  },
 };
 
 describe('schemas', () => {
@@ -77,6 +82,7 @@ describe('schemas', () => {
         'record.v1',
         'user.confirmation-requested.v1',
         'user.registered.v1',
+        'user.registration-attempted.v1',
       ].sort(),
     );
     // Keeps the SchemaTypes map of validator.ts in step with the directory.
@@ -88,6 +94,7 @@ describe('schemas', () => {
       'record.v1',
       'user.confirmation-requested.v1',
       'user.registered.v1',
+      'user.registration-attempted.v1',
     ];
     expect(typed.sort()).toEqual(schemaNames().sort());
     for (const name of schemaNames()) {
@@ -167,7 +174,7 @@ describe('validateMessage', () => {
     expect(validateMessage({ type: 'batch.deleted', version: 1 })).toEqual({
       ok: false,
       errors: [
-        '/type: unknown message type "batch.deleted" (known: batch.accepted, generation.produced, batch.completed, user.registered, user.confirmation-requested)',
+        '/type: unknown message type "batch.deleted" (known: batch.accepted, generation.produced, batch.completed, user.registered, user.confirmation-requested, user.registration-attempted)',
       ],
     });
     expect(validateMessage({ type: 'batch.accepted', version: 9 })).toEqual({

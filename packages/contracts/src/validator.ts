@@ -15,6 +15,7 @@ import type { GenerationProducedV1 } from './generated/generation.produced.v1';
 import type { MeasurementRecordV1 } from './generated/record.v1';
 import type { UserConfirmationRequestedV1 } from './generated/user.confirmation-requested.v1';
 import type { UserRegisteredV1 } from './generated/user.registered.v1';
+import type { UserRegistrationAttemptedV1 } from './generated/user.registration-attempted.v1';
 
 /** `schemas/` at the package root: `join(__dirname, '..')` is the package root from `src/` and from `dist/`. */
 export const SCHEMAS_DIR = join(__dirname, '..', 'schemas');
@@ -29,6 +30,7 @@ export interface MessageTypes {
   'batch.completed': BatchCompletedV1;
   'user.registered': UserRegisteredV1;
   'user.confirmation-requested': UserConfirmationRequestedV1;
+  'user.registration-attempted': UserRegistrationAttemptedV1;
 }
 export type MessageOf<T extends MessageType> = MessageTypes[T];
 export type MessageData<T extends MessageType> = MessageOf<T>['data'];
@@ -41,6 +43,7 @@ export interface SchemaTypes {
   'batch.completed.v1': BatchCompletedV1;
   'user.registered.v1': UserRegisteredV1;
   'user.confirmation-requested.v1': UserConfirmationRequestedV1;
+  'user.registration-attempted.v1': UserRegistrationAttemptedV1;
   'record.v1': MeasurementRecordV1;
   'batch-request.v1': BatchRequestV1;
 }

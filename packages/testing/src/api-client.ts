@@ -49,8 +49,11 @@ export class GatewayClient {
     this.token = undefined;
     try {
       const registered = await this.postJson('/api/auth/register', { email, password });
-      if (registered.status !== 201) throw new Error(`register: ${registered.status} ${registered.text}`);
-      const id = (registered.body as { id: string }).id;
+      if (registered.status !== 202) throw new Error(`register: ${registered.status} ${registered.text}`);
+      // The answer is the same for a new and a known address (no account enumeration): the id comes from the table.
+      const [user] = await sql<{ id: string }[]>`select id from users where lower(email) = lower(${email})`;
+      if (!user) throw new Error(`register: no account for ${email}`);
+      const id = user.id;
       if (options.confirm !== false) {
         const [row] = await sql<{ url: string }[]>`
           select payload->'data'->>'confirmationUrl' as url from outbox

@@ -32,5 +32,5 @@ void runService('corrector', correctorConfigSchema, async (runtime) => {
     workDir,
     logger,
   );
-  await startWorker(runtime, config.PORT, generationProducedConsumer(useCase, config));
+  await startWorker(runtime, { port: config.PORT, host: config.HOST }, generationProducedConsumer(useCase, config));
 });

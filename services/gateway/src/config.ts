@@ -5,7 +5,6 @@ import { z } from 'zod';
 
 export const gatewayConfigSchema = baseConfigSchema.extend({
   PORT: env.port(SERVICES.gateway.port),
-  HOST: z.string().default('0.0.0.0'),
   /** Where users reach genlake (links in emails point here). */
   PUBLIC_BASE_URL: env.url(`http://localhost:${SERVICES.gateway.port}`, ['http:', 'https:']),
   /**

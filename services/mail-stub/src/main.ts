@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { startMailStub } from './mail.stub';
 
 function intFromEnv(name: string, fallback: number, min: number, max: number): number {
@@ -11,11 +12,30 @@ function intFromEnv(name: string, fallback: number, min: number, max: number): n
   return n;
 }
 
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/**
+ * HOST: where the stand-in listens. 127.0.0.1 unless told otherwise (its /_control endpoint has no
+ * authentication); 0.0.0.0 in a container, where other containers reach it.
+ */
+function hostFromEnv(): string {
+  const raw = process.env.HOST;
+  if (raw === undefined || raw === '') return '127.0.0.1';
+  if (isIP(raw) === 0 && !HOSTNAME.test(raw)) {
+    process.stderr.write(
+      `mail-stub: HOST must be an IP address (127.0.0.1, 0.0.0.0, ::) or a host name (got ${JSON.stringify(raw)})\n`,
+    );
+    process.exit(1);
+  }
+  return raw;
+}
+
 async function main() {
   const stub = await startMailStub({
     smtpPort: intFromEnv('SMTP_PORT', 1025, 0, 65535),
     httpPort: intFromEnv('PORT', 8025, 0, 65535),
-    host: process.env.HOST || '0.0.0.0',
+    host: hostFromEnv(),
     maxMessages: intFromEnv('MAIL_STUB_MAX_MESSAGES', 10_000, 1, 1_000_000),
     logger: process.env.LOG_LEVEL !== 'silent',
   });

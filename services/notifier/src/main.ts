@@ -109,7 +109,10 @@ void runService('notifier', notifierConfigSchema, async (runtime) => {
     },
   });
 
-  await startWorkers(runtime, config.PORT, [crmConsumer(notifyCrm, config), mailConsumer(sendMail, config)]);
+  await startWorkers(runtime, { port: config.PORT, host: config.HOST }, [
+    crmConsumer(notifyCrm, config),
+    mailConsumer(sendMail, config),
+  ]);
   // Runs before the consumers close (reverse order): CRM messages held during an outage, and those waiting behind
   // them, go back to the queue in their places for the next active consumer.
   runtime.onShutdown('crm holds', async () => notifyCrm.stop());

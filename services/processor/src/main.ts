@@ -27,5 +27,5 @@ void runService('processor', processorConfigSchema, async (runtime) => {
     workDir,
     logger,
   );
-  await startWorker(runtime, config.PORT, batchAcceptedConsumer(useCase, config));
+  await startWorker(runtime, { port: config.PORT, host: config.HOST }, batchAcceptedConsumer(useCase, config));
 });

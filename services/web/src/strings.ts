@@ -29,7 +29,7 @@ export const strings = {
     title: 'Create an account',
     submit: 'Register',
     notify: 'Email me when a batch of mine is completed',
-    done: 'Check your email: we sent you a link to confirm your address.',
+    done: 'Check your email: a message to this address tells you how to go on (a new account gets a confirmation link).',
     haveAccount: 'Already registered? Log in',
   },
   confirm: {

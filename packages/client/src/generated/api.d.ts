@@ -149,7 +149,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account; a confirmation link is emailed */
+        /**
+         * Create an account; a confirmation link is emailed
+         * @description The answer is the same (202, the same body) whether or not the address has an account, so that nobody can find out which addresses are registered: a new address gets the confirmation link, an address with an account a warning to its owner that someone tried to register with it.
+         */
         post: operations["register"];
         delete?: never;
         options?: never;
@@ -962,17 +965,18 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The new account (unconfirmed) */
-            201: {
+            /** @description Accepted; an email to the address tells how to go on */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Account"];
+                    "application/json": {
+                        message: string;
+                    };
                 };
             };
             400: components["responses"]["Error"];
-            409: components["responses"]["Error"];
             429: components["responses"]["Error"];
         };
     };

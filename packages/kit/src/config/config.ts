@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Thrown when the environment does not satisfy a service's configuration schema. */
@@ -8,6 +9,17 @@ export class ConfigError extends Error {
   }
 }
 
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** True for an address a server can listen on: an IPv4 or IPv6 address, or a host name (`localhost`). */
+export function isBindAddress(value: string): boolean {
+  return isIP(value) !== 0 || HOSTNAME.test(value);
+}
+
+/** Where servers listen unless told otherwise: this machine only. Containers set HOST=0.0.0.0. */
+export const DEFAULT_BIND_HOST = '127.0.0.1';
+
 const booleanString = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -17,6 +29,9 @@ export const env = {
   int: (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
     z.coerce.number().int().min(min).max(max).default(fallback),
   port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
+  /** An address to listen on (see isBindAddress). */
+  host: (fallback: string) =>
+    z.string().default(fallback).refine(isBindAddress, 'must be an IP address (127.0.0.1, 0.0.0.0, ::) or a host name'),
   url: (fallback: string, protocols: string[]) =>
     z
       .string()
@@ -36,6 +51,11 @@ export const env = {
 /** Settings every genlake service shares. Defaults match the local services of a developer machine. */
 export const baseConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /**
+   * The address the HTTP server (API, health, metrics) listens on: 127.0.0.1 (this machine only) unless told
+   * otherwise; 0.0.0.0 in a container, where other containers and the load balancer reach it.
+   */
+  HOST: env.host(DEFAULT_BIND_HOST),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: env.url('postgres://postgres@127.0.0.1:5432/genlake', ['postgres:', 'postgresql:']),
   DATABASE_POOL_MAX: env.int(10, 1, 500),

@@ -164,7 +164,7 @@ export async function listen(
   app: INestApplication,
   runtime: ServiceRuntime,
   port: number,
-  host = '0.0.0.0',
+  host: string,
 ): Promise<string> {
   // A listen backlog above Node's 511: a burst of thousands of new connections (a sale opening, a login storm)
   // waits in the kernel's queue instead of being reset (capped by net.core.somaxconn).

@@ -34,6 +34,15 @@ export interface AccountView {
   createdAt: string;
 }
 
+/**
+ * The answer to every registration that passed validation, whether or not the address had an account: a new
+ * address gets the confirmation email, an address with an account a warning to its owner. Telling the two apart
+ * would let anyone find out which addresses are registered.
+ */
+export const REGISTRATION_ANSWER = {
+  message: 'check your email: a message to this address tells how to go on',
+} as const;
+
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 function hasControlCharacter(s: string): boolean {
@@ -85,8 +94,8 @@ function principalOf(user: UserRow): Principal {
 
 /**
  * Registration, email confirmation, login, refresh-token rotation, logout and password changes. Messages for
- * the notifier (user.registered, user.confirmation-requested) are written to the outbox in the same
- * transaction as the rows they announce.
+ * the notifier (user.registered, user.confirmation-requested, user.registration-attempted) are written to the
+ * outbox in the same transaction as the rows they announce.
  */
 export class AccountService {
   constructor(
@@ -98,16 +107,35 @@ export class AccountService {
     private readonly settings: AccountSettings,
   ) {}
 
-  async register(input: { email: string; password: string; notifyOnBatchCompleted: boolean }): Promise<AccountView> {
+  /**
+   * Creates an account and sends the confirmation link; for an address that has an account already, tells its
+   * owner instead. Both answer the same (REGISTRATION_ANSWER) after the same work, the password hashed included, so
+   * neither the answer nor its timing says whether the address is registered.
+   */
+  async register(input: {
+    email: string;
+    password: string;
+    notifyOnBatchCompleted: boolean;
+  }): Promise<typeof REGISTRATION_ANSWER> {
     const credentials = await newCredentials(this.hasher, input.email, input.password);
-    return this.accounts.transaction(async (tx) => {
+    await this.accounts.transaction(async (tx) => {
       const user = await this.accounts.insertUser(tx, {
         ...credentials,
         role: 'user',
         confirmed: false,
         notifyBatchCompleted: input.notifyOnBatchCompleted,
       });
-      if (!user) throw new ApiError(409, 'an account with this email address exists; log in instead');
+      if (!user) {
+        const owner = await this.accounts.findByEmail(credentials.email, tx);
+        if (!owner) return; // deleted in between: nobody to tell
+        const message = outboxMessage(
+          'user.registration-attempted',
+          { userId: owner.id, email: owner.email, attemptedAt: new Date().toISOString() },
+          { correlationId: context.correlationId() },
+        );
+        await this.outbox.add(tx, message);
+        return;
+      }
       const link = await this.newConfirmation(tx, user.id);
       const message = outboxMessage(
         'user.registered',
@@ -121,8 +149,8 @@ export class AccountService {
         { correlationId: context.correlationId() },
       );
       await this.outbox.add(tx, message);
-      return presentAccount(user);
     });
+    return REGISTRATION_ANSWER;
   }
 
   /** A new confirmation link for an unconfirmed account. Says nothing about whether the email is registered. */

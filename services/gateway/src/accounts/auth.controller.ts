@@ -48,9 +48,10 @@ export class AuthController {
     return wantsCookieSession(req, this.config.PUBLIC_BASE_URL);
   }
 
+  /** The same answer (202) whether or not the address has an account: see AccountService.register. */
   @Post('auth/register')
   @RouteConfig(PUBLIC)
-  @HttpCode(201)
+  @HttpCode(202)
   register(@Body() body: unknown) {
     return this.accounts.register(parseBody(RegisterBody, body));
   }

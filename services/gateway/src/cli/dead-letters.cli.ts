@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { SERVICES } from '@genlake/contracts';
 import { Command, Option } from 'commander';
+import { redactSecrets } from '../dead-letters/redact';
 import { type CliIo, errorMessage, parseCommands, runAsMain } from './cli-io';
 
 interface ApiOptions {
@@ -149,7 +150,8 @@ export async function runDeadLettersCli(argv: string[], io: CliIo): Promise<numb
       run(async () => {
         const params = new URLSearchParams({ state: opts.state, limit: opts.limit });
         if (opts.queue) params.set('queue', opts.queue);
-        const page = (await api().get(`/api/dead-letters?${params}`)) as { items: Letter[] };
+        // Redacted here too (the gateway redacts already): a gateway of an older version may not.
+        const page = redactSecrets((await api().get(`/api/dead-letters?${params}`)) as { items: Letter[] });
         io.stdout(opts.json ? `${JSON.stringify(page, null, 2)}\n` : table(page.items));
       }),
     );
@@ -159,7 +161,8 @@ export async function runDeadLettersCli(argv: string[], io: CliIo): Promise<numb
     .argument('<id>', 'dead letter id')
     .action((id: string) =>
       run(async () => {
-        io.stdout(`${JSON.stringify(await api().get(`/api/dead-letters/${encodeURIComponent(id)}`), null, 2)}\n`);
+        const letter = redactSecrets(await api().get(`/api/dead-letters/${encodeURIComponent(id)}`));
+        io.stdout(`${JSON.stringify(letter, null, 2)}\n`);
       }),
     );
   program

@@ -4,6 +4,7 @@ import { ApiError } from '../api-error';
 import { checkUuid } from '../batches/batch.query';
 import { decodeTimeKey, encodeTimeKey } from '../paging/keyset.cursor';
 import type { DeadLetterRepository, DeadLetterRow } from './dead-letter.repository';
+import { redactSecrets } from './redact';
 
 const KNOWN_QUEUES: readonly string[] = Object.values(QUEUES);
 const STATES = ['open', 'replayed', 'all'] as const;
@@ -26,9 +27,13 @@ function parseBody(body: string): unknown {
   }
 }
 
+/**
+ * A dead letter as operators see it, secrets redacted (redact.ts): the message, its headers and the reason. The
+ * stored row keeps them, so that a replay sends the message as it was.
+ */
 export function presentDeadLetter(row: DeadLetterRow, withBody: boolean) {
   const parsed = withBody ? parseBody(row.body) : undefined;
-  return {
+  return redactSecrets({
     id: row.id,
     queue: row.queue,
     messageId: row.message_id,
@@ -43,7 +48,7 @@ export function presentDeadLetter(row: DeadLetterRow, withBody: boolean) {
     ...(withBody
       ? { headers: row.headers, ...(parsed === undefined ? { rawBody: row.body } : { message: parsed }) }
       : {}),
-  };
+  });
 }
 
 /** What operators do with dead letters: list them, read one, send it back to its queue. */

@@ -14,7 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const PUBLIC_BASE_URL = 'https://genlake.example.com';
 const OPERATOR = 'ops@example.com';
 
-type Published = MessageOf<'batch.completed'> | MessageOf<'user.registered'> | MessageOf<'user.confirmation-requested'>;
+type Published =
+  | MessageOf<'batch.completed'>
+  | MessageOf<'user.registered'>
+  | MessageOf<'user.confirmation-requested'>
+  | MessageOf<'user.registration-attempted'>;
 
 function registered(email: string, userId = randomUUID()): MessageOf<'user.registered'> {
   const now = new Date();
@@ -152,6 +156,29 @@ describe('notifier: email through a real SMTP server (the mail stub)', () => {
     expect(emails[1].Text).toContain('new link you asked for');
     // The CRM heard of the new user too (user.confirmation-requested is not a CRM event).
     await waitFor('the CRM event', crmKeys, (keys) => keys.has(message.id), 15_000);
+  }, 40_000);
+
+  it('warns the owner of an address someone tried to register again, once, and tells the CRM nothing', async () => {
+    const attempt = buildMessage(
+      'user.registration-attempted',
+      { userId: randomUUID(), email: 'dave@example.com', attemptedAt: new Date().toISOString() },
+      { correlationId: 'attempt' },
+    );
+    await publish(attempt);
+    await publish(attempt);
+    const [email] = await waitFor(
+      'the warning',
+      () => mail.messagesTo('dave@example.com'),
+      (m) => m.length > 0,
+      15_000,
+    );
+    expect(email.Subject).toBe('Someone tried to register with your address at genlake');
+    expect(email.Text).toContain('Someone tried to create a genlake account with dave@example.com');
+    expect(email.Text).toContain(`Log in at ${PUBLIC_BASE_URL}/login.`);
+    expect(email.MessageID).toBe(`${attempt.id}@genlake`);
+    await sleep(500);
+    expect(mail.messagesTo('dave@example.com')).toHaveLength(1);
+    expect(crmKeys().has(attempt.id)).toBe(false);
   }, 40_000);
 
   it('emails the owner of a completed batch only when asked for and confirmed', async () => {

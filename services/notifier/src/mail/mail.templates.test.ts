@@ -7,6 +7,7 @@ import {
   deadLetterDigest,
   escapeHtml,
   fromNow,
+  registrationAttemptEmail,
 } from './mail.templates';
 
 const NOW = new Date('2026-11-02T10:00:00Z');
@@ -32,6 +33,35 @@ describe('confirmation email', () => {
   it('says it is a new link when one was asked for', () => {
     const mail = confirmationEmail({ ...input, kind: 'requested' }, NOW);
     expect(mail.text).toContain('Here is the new link you asked for');
+  });
+});
+
+describe('registration attempt email', () => {
+  it('tells the owner what happened and how to get in, with no link that does anything by itself', () => {
+    const mail = registrationAttemptEmail(
+      { email: 'ada+x@example.com', attemptedAt: '2026-11-04T09:30:00Z' },
+      'https://genlake.example.com/',
+    );
+    expect(mail.subject).toBe('Someone tried to register with your address at genlake');
+    expect(mail.text).toContain(
+      'Someone tried to create a genlake account with ada+x@example.com on 2026-11-04 09:30 UTC',
+    );
+    expect(mail.text).toContain('no account was created and nothing was changed');
+    expect(mail.text).toContain('Log in at https://genlake.example.com/login.');
+    expect(mail.text).toContain('change it from your account page (https://genlake.example.com/account)');
+    expect(mail.text).toContain('no password reset by email yet');
+    expect(mail.text).not.toMatch(/token=/);
+    expect(mail.html).toContain('href="https://genlake.example.com/login"');
+    expect(mail.html).toContain('href="https://genlake.example.com/account"');
+  });
+
+  it('escapes the address in HTML', () => {
+    const mail = registrationAttemptEmail(
+      { email: '<b>@example.com', attemptedAt: '2026-11-04T09:30:00Z' },
+      'http://x',
+    );
+    expect(mail.html).toContain('&lt;b&gt;@example.com');
+    expect(mail.html).not.toContain('<b>@');
   });
 });
 

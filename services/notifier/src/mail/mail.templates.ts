@@ -89,9 +89,44 @@ export function confirmationEmail(input: ConfirmationInput, now = new Date()): M
   return { subject: 'Confirm your email address for genlake', text, html };
 }
 
+/** A page of the web app: `webAppUrl('https://genlake.example/', '/login')`. */
+export function webAppUrl(publicBaseUrl: string, path: string): string {
+  return `${publicBaseUrl.replace(/\/+$/, '')}${path}`;
+}
+
+export interface RegistrationAttemptInput {
+  email: string;
+  attemptedAt: string;
+}
+
+/**
+ * The warning to the owner of an address someone tried to register again (the gateway answered as for a new
+ * address, so the attempt learned nothing): what happened, and how to get in if it was the owner. No secret in it.
+ */
+export function registrationAttemptEmail(input: RegistrationAttemptInput, publicBaseUrl: string): MailContent {
+  const login = webAppUrl(publicBaseUrl, '/login');
+  const account = webAppUrl(publicBaseUrl, '/account');
+  const when = utc(input.attemptedAt);
+  const happened = `Someone tried to create a genlake account with ${input.email} on ${when}. This address has an account already, so no account was created and nothing was changed.`;
+  const ifYou = `If it was you: you have an account. Log in at ${login}. If you forgot your password, change it from your account page (${account}) where you are still logged in; genlake has no password reset by email yet, so otherwise ask the operators of your genlake.`;
+  const ifNot = 'If it was not you, you need not do anything: your account and your password are as they were.';
+  const text = ['Hello,', '', happened, '', ifYou, '', ifNot, '', '-- genlake', ''].join('\n');
+  const html = page(
+    'Someone tried to register with your address',
+    [
+      '<p>Hello,</p>',
+      `<p>${escapeHtml(happened)}</p>`,
+      `<p>If it was you: you have an account. <a href="${escapeHtml(login)}">Log in</a>. If you forgot your password, change it from <a href="${escapeHtml(account)}">your account page</a> where you are still logged in; genlake has no password reset by email yet, so otherwise ask the operators of your genlake.</p>`,
+      `<p>${escapeHtml(ifNot)}</p>`,
+      '<p>-- genlake</p>',
+    ].join('\n'),
+  );
+  return { subject: 'Someone tried to register with your address at genlake', text, html };
+}
+
 /** The link to a batch in the web app. */
 export function batchUrl(publicBaseUrl: string, batchId: string): string {
-  return `${publicBaseUrl.replace(/\/+$/, '')}/batches/${encodeURIComponent(batchId)}`;
+  return webAppUrl(publicBaseUrl, `/batches/${encodeURIComponent(batchId)}`);
 }
 
 /** The email to an owner who asked to hear when a batch is completed. */

@@ -1,12 +1,21 @@
-import type { BatchCompletedV1, UserConfirmationRequestedV1, UserRegisteredV1 } from '@genlake/contracts';
+import type {
+  BatchCompletedV1,
+  UserConfirmationRequestedV1,
+  UserRegisteredV1,
+  UserRegistrationAttemptedV1,
+} from '@genlake/contracts';
 import { DeferError, type InboxRepository, type Logger, PermanentError, type Sql } from '@genlake/kit';
 import { DownstreamBreaker, isOpenBreaker } from '../resilience/downstream.breaker';
 import type { UserDirectory } from '../users/user.directory';
-import { batchCompletedEmail, confirmationEmail, type MailContent } from './mail.templates';
+import { batchCompletedEmail, confirmationEmail, type MailContent, registrationAttemptEmail } from './mail.templates';
 import type { MailMessage, SmtpMailer } from './smtp.mailer';
 
 /** The messages that may lead to an email. */
-export type MailTrigger = UserRegisteredV1 | UserConfirmationRequestedV1 | BatchCompletedV1;
+export type MailTrigger =
+  | UserRegisteredV1
+  | UserConfirmationRequestedV1
+  | UserRegistrationAttemptedV1
+  | BatchCompletedV1;
 
 export interface SendMailOptions {
   /** The inbox name of the consumer (idempotency across redeliveries). */
@@ -23,8 +32,9 @@ export interface SendMailOptions {
 export type MailDecision = { send: MailContent & { to: string } } | { skip: string };
 
 /**
- * Sends the emails the messages call for: the confirmation link (user.registered, user.confirmation-requested) and,
- * for a batch.completed whose owner asked for it and confirmed their address, a note with a link to the batch.
+ * Sends the emails the messages call for: the confirmation link (user.registered, user.confirmation-requested), the
+ * warning to the owner of an address someone tried to register again (user.registration-attempted) and, for a
+ * batch.completed whose owner asked for it and confirmed their address, a note with a link to the batch.
  *
  * Once per message: the message id goes to the inbox after the relay took the email, so a redelivery sends nothing.
  * A crash between the relay's answer and the inbox insert sends the email twice (at least once, never lost).
@@ -68,6 +78,10 @@ export class SendMail {
       const d = message.data;
       const kind = message.type === 'user.registered' ? 'registered' : 'requested';
       return { send: { to: d.email, ...confirmationEmail({ ...d, kind }) } };
+    }
+    if (message.type === 'user.registration-attempted') {
+      const d = message.data;
+      return { send: { to: d.email, ...registrationAttemptEmail(d, this.options.publicBaseUrl) } };
     }
     const owner = await this.users.byId(message.data.ownerId);
     if (!owner) return { skip: 'the owner is not a user' };
