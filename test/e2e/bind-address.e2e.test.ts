@@ -1,10 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
+import { REPO_ROOT, reachable } from '@genlake/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-
-const REPO_ROOT = join(__dirname, '..', '..');
 
 /** The stand-ins as processes from their builds, with their HTTP port and the line that says where they listen. */
 const STUBS = [
@@ -48,21 +46,6 @@ async function until<T>(what: string, probe: () => T | undefined, ms = 15_000): 
   }
 }
 
-function reachable(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: 2000 });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
-
 /** An IPv4 address of this machine other than the loopback, if it has one. */
 const outside = Object.values(networkInterfaces())
   .flat()
@@ -75,12 +58,12 @@ describe('the stand-ins listen on 127.0.0.1 unless told otherwise', () => {
       const url = new URL(await until(`${stub.name} to listen`, () => stub.listening.exec(local.out())?.[1]));
       expect(url.hostname).toBe('127.0.0.1');
       const port = Number(url.port);
-      expect(await reachable('127.0.0.1', port)).toBe(true);
-      if (outside) expect(await reachable(outside, port), `reachable at ${outside}:${port}`).toBe(false);
+      expect(await reachable('127.0.0.1', port, 2000)).toBe(true);
+      if (outside) expect(await reachable(outside, port, 2000), `reachable at ${outside}:${port}`).toBe(false);
 
       const everywhere = start(stub.name, { ...stub.env, HOST: '0.0.0.0' });
       const wide = new URL(await until(`${stub.name} on 0.0.0.0`, () => stub.listening.exec(everywhere.out())?.[1]));
-      if (outside) expect(await reachable(outside, Number(wide.port))).toBe(true);
+      if (outside) expect(await reachable(outside, Number(wide.port), 2000)).toBe(true);
 
       const bad = start(stub.name, { ...stub.env, HOST: 'not a host!' });
       expect(await bad.exited).toBe(1);

@@ -88,9 +88,10 @@ export async function resolveInfrastructure(env: NodeJS.ProcessEnv = process.env
   };
 }
 
-function reachable(host: string, port: number): Promise<boolean> {
+/** True when a TCP connection to host:port opens within `timeoutMs`. */
+export function reachable(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: 1000 });
+    const socket = connect({ host, port, timeout: timeoutMs });
     socket.once('connect', () => {
       socket.destroy();
       resolve(true);
